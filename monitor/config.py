@@ -1,0 +1,494 @@
+"""monitor.toml and the people CSV -> frozen dataclasses, validated up front.
+
+Every error is a ConfigError naming the file, the line where it can be found, and the key.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .items import Person
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_USER_AGENT = "mention-monitor/0.1 (+https://github.com/mention-monitor/mention-monitor)"
+SEARCH_SERVICES = ("google_news", "bing_news", "gdelt")
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    url: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class SitemapSource:
+    url: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class SiteSource:
+    start_url: str
+    allow: tuple[str, ...] = ()
+    max_depth: int = 2
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class SearchSource:
+    service: str
+    languages: tuple[str, ...] = ("en-US",)
+    base_url: str = ""
+    people: tuple[str, ...] = ()  # empty: everyone with search = true
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    delay: float = 1.0
+    concurrent_per_domain: int = 2
+    timeout: float = 30.0
+    max_page_mb: float = 10.0
+    user_agent: str = DEFAULT_USER_AGENT
+    robots_txt: bool = True
+    retries: int = 2
+    # Fetch feeds and sitemaps unconditionally at least this often, in case a server's
+    # ETag/Last-Modified never change (Media Cloud found many such feeds).
+    full_fetch_hours: float = 24.0
+    # Articles published longer ago than this are not fetched from feeds and sitemaps.
+    max_age_days: float | None = None
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    smtp_host: str
+    to: tuple[str, ...]
+    sender: str  # `from` in the TOML
+    smtp_port: int = 587
+    starttls: bool = True
+    ssl: bool = False  # implicit TLS (port 465)
+    username_env: str = ""
+    password_env: str = ""
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    webhook_url_env: str
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class FileChannelSettings:
+    dir: Path
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    min_score: int = 90
+    max_attempts: int = 8  # after this many failed tries an alert is marked failed
+    # A new source or person alerts only articles published (or first seen) within
+    # this many days; older back catalogue is stored but not alerted.
+    backfill_days: float = 3.0
+    email: EmailSettings | None = None
+    slack: SlackSettings | None = None
+    file: FileChannelSettings | None = None
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        names = [("email", self.email), ("slack", self.slack), ("file", self.file)]
+        return tuple(name for name, value in names if value is not None)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    database: Path
+    people: tuple[Person, ...] = ()
+    feeds: tuple[FeedSource, ...] = ()
+    sitemaps: tuple[SitemapSource, ...] = ()
+    sites: tuple[SiteSource, ...] = ()
+    searches: tuple[SearchSource, ...] = ()
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    people_file: Path | None = None
+
+    @property
+    def lock_path(self) -> Path:
+        return self.database.with_name(self.database.name + ".lock")
+
+
+TOP_KEYS = {"database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts"}
+PERSON_KEYS = {"name", "aliases", "context", "exclude", "search", "notes", "min_score"}
+
+
+def resolve_config_path(path: str | os.PathLike | None) -> Path:
+    """`-c` if given, else ./monitor.toml, else $MONITOR_CONFIG (SPEC order)."""
+    if path:
+        return Path(path)
+    local = Path("monitor.toml")
+    if local.exists():
+        return local
+    env = os.environ.get("MONITOR_CONFIG")
+    if env:
+        return Path(env)
+    return local
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Read and validate a monitor.toml (and the people CSV it names)."""
+    path = resolve_config_path(path)
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (run `monitor init` to write one)") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read config: {e}") from None
+    try:
+        data = tomllib.loads(raw_text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    return _Reader(path, raw_text).config(data)
+
+
+class _Reader:
+    """Validates one parsed TOML document, knowing its text so errors can cite lines."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.lines = text.splitlines()
+
+    # -- errors -------------------------------------------------------------------------
+
+    def fail(self, where: str, message: str, table: str = "", index: int = 0) -> ConfigError:
+        key = where.rsplit(".", 1)[-1].split("[")[0]
+        line = self._line_of(key, table, index)
+        at = f"{self.path}:{line}" if line else str(self.path)
+        return ConfigError(f"{at}: {where}: {message}")
+
+    def _line_of(self, key: str, table: str, index: int) -> int | None:
+        """Best-effort line number of `key` inside the index-th `[table]`/`[[table]]`."""
+        start = 0
+        if table:
+            header = re.compile(r"^\s*\[\[?\s*" + re.escape(table) + r"\s*\]\]?\s*(#.*)?$")
+            seen = -1
+            for number, line in enumerate(self.lines):
+                if header.match(line):
+                    seen += 1
+                    if seen == index:
+                        start = number
+                        break
+            else:
+                return None
+        key_re = re.compile(r"^\s*\"?" + re.escape(key) + r"\"?\s*=")
+        for number in range(start, len(self.lines)):
+            if number > start and table and self.lines[number].lstrip().startswith("["):
+                break
+            if key_re.match(self.lines[number]):
+                return number + 1
+        return start + 1 if table else None
+
+    # -- typed getters ------------------------------------------------------------------
+
+    def check_keys(self, data: dict, allowed: set[str], prefix: str, table: str = "", index: int = 0):
+        for key in data:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                raise self.fail(f"{prefix}{key}", f"unknown key (known: {known})", table, index)
+
+    def string(self, data: dict, key: str, prefix: str, table="", index=0, default=None, required=False):
+        value = data.get(key, default)
+        if value is None:
+            if required:
+                raise self.fail(f"{prefix}{key}", "is required", table, index)
+            return default
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(f"{prefix}{key}", f"must be a non-empty string, got {value!r}", table, index)
+        return value.strip()
+
+    def number(self, data: dict, key: str, prefix: str, default, table="", index=0, minimum=0, kind=float):
+        value = data.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(f"{prefix}{key}", f"must be a number, got {value!r}", table, index)
+        if kind is int and not isinstance(value, int):
+            raise self.fail(f"{prefix}{key}", f"must be a whole number, got {value!r}", table, index)
+        if value < minimum:
+            raise self.fail(f"{prefix}{key}", f"must be at least {minimum}, got {value!r}", table, index)
+        return kind(value)
+
+    def boolean(self, data: dict, key: str, prefix: str, default: bool, table="", index=0) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(f"{prefix}{key}", f"must be true or false, got {value!r}", table, index)
+        return value
+
+    def strings(self, data: dict, key: str, prefix: str, table="", index=0) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{prefix}{key}", f"must be a list of strings, got {value!r}", table, index)
+        return tuple(v.strip() for v in value if v.strip())
+
+    def url(self, data: dict, key: str, prefix: str, table: str, index: int) -> str:
+        value = self.string(data, key, prefix, table, index, required=True)
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise self.fail(f"{prefix}{key}", f"must be an http(s) URL, got {value!r}", table, index)
+        return value
+
+    def tables(self, data: dict, key: str) -> list[dict]:
+        value = data.get(key, [])
+        if isinstance(value, dict):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(key, f"must be written as [[{key}]] tables")
+        return value
+
+    # -- sections -----------------------------------------------------------------------
+
+    def config(self, data: dict) -> Config:
+        self.check_keys(data, TOP_KEYS, "")
+        base = self.path.parent
+        database = base / self.string(data, "database", "", default="mentions.db")
+        people = [self.person(p, i) for i, p in enumerate(self.tables(data, "person"))]
+        people_file = self.string(data, "people_file", "")
+        people_path = None
+        if people_file:
+            people_path = base / people_file
+            people.extend(load_people_csv(people_path))
+        return Config(
+            path=self.path,
+            database=database,
+            people=tuple(_dedupe_people(people)),
+            feeds=tuple(self.feed(t, i) for i, t in enumerate(self.tables(data, "feed"))),
+            sitemaps=tuple(self.sitemap(t, i) for i, t in enumerate(self.tables(data, "sitemap"))),
+            sites=tuple(self.site(t, i) for i, t in enumerate(self.tables(data, "site"))),
+            searches=tuple(self.search(t, i) for i, t in enumerate(self.tables(data, "search"))),
+            crawl=self.crawl(data.get("crawl", {})),
+            alerts=self.alerts(data.get("alerts", {})),
+            people_file=people_path,
+        )
+
+    def person(self, data: dict, index: int) -> Person:
+        prefix = f"person[{index}]."
+        self.check_keys(data, PERSON_KEYS, prefix, "person", index)
+        min_score = self.number(data, "min_score", prefix, None, "person", index, kind=int)
+        return Person(
+            name=self.string(data, "name", prefix, "person", index, required=True),
+            aliases=self.strings(data, "aliases", prefix, "person", index),
+            context=self.strings(data, "context", prefix, "person", index),
+            exclude=self.strings(data, "exclude", prefix, "person", index),
+            search=self.boolean(data, "search", prefix, True, "person", index),
+            notes=self.string(data, "notes", prefix, "person", index, default="") or "",
+            min_score=min_score,
+        )
+
+    def feed(self, data: dict, index: int) -> FeedSource:
+        prefix = f"feed[{index}]."
+        self.check_keys(data, {"url", "name"}, prefix, "feed", index)
+        return FeedSource(
+            url=self.url(data, "url", prefix, "feed", index),
+            name=self.string(data, "name", prefix, "feed", index, default="") or "",
+        )
+
+    def sitemap(self, data: dict, index: int) -> SitemapSource:
+        prefix = f"sitemap[{index}]."
+        self.check_keys(data, {"url", "name"}, prefix, "sitemap", index)
+        return SitemapSource(
+            url=self.url(data, "url", prefix, "sitemap", index),
+            name=self.string(data, "name", prefix, "sitemap", index, default="") or "",
+        )
+
+    def site(self, data: dict, index: int) -> SiteSource:
+        prefix = f"site[{index}]."
+        self.check_keys(data, {"start_url", "allow", "max_depth", "name"}, prefix, "site", index)
+        allow = self.strings(data, "allow", prefix, "site", index)
+        for pattern in allow:
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise self.fail(f"{prefix}allow", f"{pattern!r} is not a valid pattern: {e}", "site", index) from None
+        return SiteSource(
+            start_url=self.url(data, "start_url", prefix, "site", index),
+            allow=allow,
+            max_depth=self.number(data, "max_depth", prefix, 2, "site", index, kind=int),
+            name=self.string(data, "name", prefix, "site", index, default="") or "",
+        )
+
+    def search(self, data: dict, index: int) -> SearchSource:
+        prefix = f"search[{index}]."
+        self.check_keys(data, {"service", "languages", "base_url", "people"}, prefix, "search", index)
+        service = self.string(data, "service", prefix, "search", index, required=True)
+        if service not in SEARCH_SERVICES:
+            raise self.fail(f"{prefix}service", f"must be one of {', '.join(SEARCH_SERVICES)}, got {service!r}", "search", index)
+        base_url = ""
+        if "base_url" in data:
+            base_url = self.url(data, "base_url", prefix, "search", index)
+        return SearchSource(
+            service=service,
+            languages=self.strings(data, "languages", prefix, "search", index) or ("en-US",),
+            base_url=base_url,
+            people=self.strings(data, "people", prefix, "search", index),
+        )
+
+    def crawl(self, data: Any) -> CrawlSettings:
+        if not isinstance(data, dict):
+            raise self.fail("crawl", "must be a [crawl] table")
+        keys = {"delay", "concurrent_per_domain", "timeout", "max_page_mb", "user_agent",
+                "robots_txt", "retries", "full_fetch_hours", "max_age_days"}
+        self.check_keys(data, keys, "crawl.", "crawl")
+        d = CrawlSettings()
+        return CrawlSettings(
+            delay=self.number(data, "delay", "crawl.", d.delay, "crawl"),
+            concurrent_per_domain=self.number(data, "concurrent_per_domain", "crawl.", d.concurrent_per_domain, "crawl", minimum=1, kind=int),
+            timeout=self.number(data, "timeout", "crawl.", d.timeout, "crawl", minimum=1),
+            max_page_mb=self.number(data, "max_page_mb", "crawl.", d.max_page_mb, "crawl", minimum=0.01),
+            user_agent=self.string(data, "user_agent", "crawl.", "crawl", default=d.user_agent),
+            robots_txt=self.boolean(data, "robots_txt", "crawl.", d.robots_txt, "crawl"),
+            retries=self.number(data, "retries", "crawl.", d.retries, "crawl", kind=int),
+            full_fetch_hours=self.number(data, "full_fetch_hours", "crawl.", d.full_fetch_hours, "crawl"),
+            max_age_days=self.number(data, "max_age_days", "crawl.", None, "crawl"),
+        )
+
+    def alerts(self, data: Any) -> AlertSettings:
+        if not isinstance(data, dict):
+            raise self.fail("alerts", "must be an [alerts] table")
+        self.check_keys(data, {"min_score", "max_attempts", "backfill_days", "email", "slack", "file"}, "alerts.", "alerts")
+        d = AlertSettings()
+        min_score = self.number(data, "min_score", "alerts.", d.min_score, "alerts", kind=int)
+        if min_score > 100:
+            raise self.fail("alerts.min_score", f"must be between 0 and 100, got {min_score}", "alerts")
+        return AlertSettings(
+            min_score=min_score,
+            max_attempts=self.number(data, "max_attempts", "alerts.", d.max_attempts, "alerts", minimum=1, kind=int),
+            backfill_days=self.number(data, "backfill_days", "alerts.", d.backfill_days, "alerts"),
+            email=self.email(data["email"]) if "email" in data else None,
+            slack=self.slack(data["slack"]) if "slack" in data else None,
+            file=self.file_channel(data["file"]) if "file" in data else None,
+        )
+
+    def email(self, data: Any) -> EmailSettings:
+        t, p = "alerts.email", "alerts.email."
+        if not isinstance(data, dict):
+            raise self.fail(t, "must be an [alerts.email] table")
+        keys = {"smtp_host", "smtp_port", "starttls", "ssl", "from", "to", "username_env", "password_env", "timeout"}
+        self.check_keys(data, keys, p, t)
+        for key in ("username", "password"):
+            if key in data:  # caught by check_keys, but say why: secrets stay out of files
+                raise self.fail(p + key, f"put the secret in an environment variable and name it with {key}_env", t)
+        to = self.strings(data, "to", p, t)
+        if not to:
+            raise self.fail(p + "to", "needs at least one address", t)
+        ssl = self.boolean(data, "ssl", p, False, t)
+        return EmailSettings(
+            smtp_host=self.string(data, "smtp_host", p, t, required=True),
+            smtp_port=self.number(data, "smtp_port", p, 465 if ssl else 587, t, minimum=1, kind=int),
+            starttls=self.boolean(data, "starttls", p, not ssl, t),
+            ssl=ssl,
+            sender=self.string(data, "from", p, t, required=True),
+            to=to,
+            username_env=self.string(data, "username_env", p, t, default="") or "",
+            password_env=self.string(data, "password_env", p, t, default="") or "",
+            timeout=self.number(data, "timeout", p, 30.0, t, minimum=1),
+        )
+
+    def slack(self, data: Any) -> SlackSettings:
+        t, p = "alerts.slack", "alerts.slack."
+        if not isinstance(data, dict):
+            raise self.fail(t, "must be an [alerts.slack] table")
+        if "webhook_url" in data:
+            raise self.fail(p + "webhook_url", "is a secret: put it in an environment variable and name it with webhook_url_env", t)
+        self.check_keys(data, {"webhook_url_env", "timeout"}, p, t)
+        return SlackSettings(
+            webhook_url_env=self.string(data, "webhook_url_env", p, t, required=True),
+            timeout=self.number(data, "timeout", p, 30.0, t, minimum=1),
+        )
+
+    def file_channel(self, data: Any) -> FileChannelSettings:
+        t, p = "alerts.file", "alerts.file."
+        if not isinstance(data, dict):
+            raise self.fail(t, "must be an [alerts.file] table")
+        self.check_keys(data, {"dir"}, p, t)
+        return FileChannelSettings(dir=self.path.parent / self.string(data, "dir", p, t, required=True))
+
+
+PEOPLE_COLUMNS = ("name", "aliases", "context", "exclude", "notes", "search", "min_score")
+
+
+def load_people_csv(path: Path) -> list[Person]:
+    """Read a watchlist CSV (a spreadsheet export): name, aliases, context, notes, ..."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read people file: {e.strerror or e}") from None
+    text = _decode_spreadsheet_bytes(raw, path)
+    reader = csv.DictReader(text.splitlines(), dialect=_sniff_dialect(text))
+    if not reader.fieldnames:
+        return []
+    columns = {(c or "").strip().lower(): c for c in reader.fieldnames}
+    if "name" not in columns:
+        raise ConfigError(f"{path}:1: people file needs a 'name' column (found: {', '.join(reader.fieldnames)})")
+    people = []
+    for row in reader:
+        line = reader.line_num
+        get = lambda key: (row.get(columns.get(key, ""), "") or "").strip()  # noqa: E731
+        name = get("name")
+        if not name:
+            continue
+        min_score = get("min_score")
+        if min_score and not min_score.isdigit():
+            raise ConfigError(f"{path}:{line}: min_score: must be a whole number, got {min_score!r}")
+        people.append(
+            Person(
+                name=name,
+                aliases=_split_list(get("aliases")),
+                context=_split_list(get("context")),
+                exclude=_split_list(get("exclude")),
+                notes=get("notes"),
+                search=get("search").lower() not in {"false", "no", "0", "n"},
+                min_score=int(min_score) if min_score else None,
+            )
+        )
+    return people
+
+
+def _decode_spreadsheet_bytes(raw: bytes, path: Path) -> str:
+    # Excel writes UTF-8 with a BOM, or cp1252 when "CSV" is chosen on Windows.
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ConfigError(f"{path}: people file is neither UTF-8 nor Windows-1252 text")
+
+
+def _sniff_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def _split_list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(";") if part.strip())
+
+
+def _dedupe_people(people: Iterable[Person]) -> list[Person]:
+    """The TOML entry wins over a CSV row of the same name (it is listed first)."""
+    seen: dict[str, Person] = {}
+    for person in people:
+        seen.setdefault(person.name.casefold(), person)
+    return list(seen.values())

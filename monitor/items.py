@@ -1,0 +1,80 @@
+"""The nouns that flow through the pipeline: Person, Page, Article, Mention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Person:
+    """One entry of the watchlist, as configured (TOML `[[person]]` or the people CSV)."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    # Words that point at a namesake ("astronaut", "NASA"): a weak or ambiguous form
+    # near one of these is not reported.
+    exclude: tuple[str, ...] = ()
+    search: bool = True
+    notes: str = ""
+    # Per-person override of `alerts.min_score`; None means the global value.
+    min_score: int | None = None
+
+
+@dataclass
+class Page:
+    """A downloaded page on its way to extraction (the Scrapy item the spiders yield)."""
+
+    url: str
+    html: str
+    source: str  # the configured source (feed/sitemap/site/search URL) that led here
+    source_kind: str = ""  # feed | sitemap | site | search
+    final_url: str = ""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""  # raw response body, kept as evidence when the page yields a mention
+    fetched_at: str = ""
+    # What the feed or sitemap said about the entry: used when the page yields nothing.
+    feed_title: str = ""
+    feed_text: str = ""
+    feed_published: str = ""
+    feed_outlet: str = ""
+
+
+@dataclass
+class Article:
+    """Extracted text and metadata of one page, ready for matching and storage."""
+
+    url: str
+    title: str
+    text: str
+    source: str
+    published: str | None = None
+    language: str | None = None
+    author: str | None = None
+    fetched_at: str = ""
+    source_kind: str = ""
+    outlet: str = ""
+    # "page" when trafilatura found the text, "feed" when the feed entry's own content
+    # stood in for a page that yielded nothing.
+    text_from: str = "page"
+    final_url: str = ""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    mentions: list[Mention] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One place in an article's text (or title) where a watched person is named."""
+
+    person: Person
+    matched: str  # the text as found
+    start: int  # character offsets into the searched text
+    end: int
+    score: int  # 0-100, see README "How matching scores"
+    form: str = "full"  # full | short | surnames | alias | backref
+    context: tuple[str, ...] = ()  # context words found near the mention
+    snippet: str = ""
+    field: str = "text"  # "text" or "title": which field the offsets refer to

@@ -1,0 +1,250 @@
+"""The archive's schema: the only place tables are created or changed (sqlite-utils migrations).
+
+Add a change as a new function at the end, decorated with `@migrations()`; never edit one
+that has shipped, since users' archives already ran it.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("mention-monitor")
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    db["people"].create(
+        {
+            "id": int,
+            "name": str,
+            "aliases": str,  # JSON list
+            "context": str,  # JSON list
+            "exclude": str,  # JSON list
+            "search": int,
+            "notes": str,
+            "min_score": int,
+            "added_at": str,
+            "active": int,  # 0 once the person left the watchlist; their mentions stay
+        },
+        pk="id",
+        not_null={"name"},
+        defaults={"search": 1, "active": 1, "aliases": "[]", "context": "[]", "exclude": "[]"},
+    )
+    db["people"].create_index(["name"], unique=True)
+
+    db["sources"].create(
+        {
+            "id": int,
+            "kind": str,  # feed | sitemap | site | search
+            "url": str,
+            "name": str,
+            "etag": str,
+            "last_modified": str,
+            "first_seen_at": str,
+            "last_fetched_at": str,
+            "last_full_fetch_at": str,  # last unconditional fetch (stale-validator guard)
+            "last_status": str,  # ok | not_modified | error
+            "last_error": str,
+            "last_new_at": str,  # last time the source yielded an article not seen before
+            "consecutive_failures": int,
+        },
+        pk="id",
+        not_null={"url", "kind"},
+        defaults={"consecutive_failures": 0},
+    )
+    db["sources"].create_index(["url"], unique=True)
+
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,  # canonical URL: the key
+            "final_url": str,
+            "title": str,
+            "text": str,
+            "published": str,
+            "fetched_at": str,
+            "source": str,  # configured source URL (or name) that led to it
+            "source_kind": str,
+            "outlet": str,
+            "language": str,
+            "author": str,
+            "text_from": str,  # page | feed
+            "status": int,
+            "fingerprint": str,  # hex simhash of the text, for syndicated copies
+            "story_id": int,  # id of the first article of the same story
+        },
+        pk="id",
+        not_null={"url"},
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["story_id"])
+    db["articles"].create_index(["fetched_at"])
+    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+
+    db["mentions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "person_id": int,
+            "matched": str,
+            "start": int,
+            "end": int,
+            "field": str,  # text | title: which article field start/end index
+            "score": int,
+            "form": str,  # full | short | surnames | alias | backref
+            "context": str,  # JSON list of context words found
+            "snippet": str,
+            "alertable": int,  # score >= the person's min_score at the time it was stored
+            "first_for_person": int,  # the first mention ever stored for this person
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("person_id", "people", "id")],
+    )
+    db["mentions"].create_index(["article_id", "person_id", "field", "start"], unique=True)
+    db["mentions"].create_index(["person_id", "created_at"])
+
+    # The outbox: one row per (channel, person, story) that is due an alert. Written in
+    # the same transaction as the mention, so a crash cannot lose or double it.
+    db["outbox"].create(
+        {
+            "id": int,
+            "channel": str,
+            "person_id": int,
+            "story_id": int,
+            "mention_id": int,
+            "alert_id": int,  # the delivery that carries it; NULL until dispatched
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("mention_id", "mentions", "id"), ("person_id", "people", "id")],
+    )
+    db["outbox"].create_index(["channel", "person_id", "story_id"], unique=True)
+    db["outbox"].create_index(["alert_id"])
+
+    # One row per message sent (or tried) on a channel.
+    db["alerts"].create(
+        {
+            "id": int,
+            "channel": str,
+            "status": str,  # pending | sent | failed
+            "attempts": int,
+            "created_at": str,
+            "last_attempt_at": str,
+            "next_attempt_at": str,
+            "sent_at": str,
+            "error": str,
+            "message_id": str,
+            "mention_ids": str,  # JSON list: which mentions it carries (also via outbox)
+        },
+        pk="id",
+        defaults={"status": "pending", "attempts": 0},
+    )
+    db["alerts"].create_index(["channel", "status"])
+
+    db["runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | ok | killed | error
+            "command": str,  # run | rematch | demo
+            "pages_fetched": int,
+            "articles_new": int,
+            "mentions_new": int,
+            "alerts_sent": int,
+            "alerts_failed": int,
+            "errors": int,
+            "source_errors": str,  # JSON {source url: [reasons]}
+        },
+        pk="id",
+    )
+
+    db["run_sources"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "source_id": int,
+            "url": str,
+            "kind": str,
+            "status": str,  # ok | not_modified | error
+            "fetched": int,
+            "new": int,
+            "errors": int,
+            "error": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id"), ("source_id", "sources", "id")],
+    )
+    db["run_sources"].create_index(["run_id"])
+
+    # Errors met while fetching or extracting one URL, per run (bad page, 404, binary...).
+    db["fetch_errors"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "source": str,
+            "url": str,
+            "reason": str,
+            "at": str,
+        },
+        pk="id",
+    )
+
+    # Raw responses of articles that yielded a mention: the evidence a lawyer files.
+    db["responses"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "url": str,
+            "final_url": str,
+            "status": int,
+            "headers": str,  # JSON
+            "body_gz": bytes,
+            "sha256": str,  # of the uncompressed body
+            "fetched_at": str,
+            "kind": str,  # first | recheck
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["responses"].create_index(["article_id"])
+
+    # Later re-checks of mentioned articles (change watch).
+    db["checks"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "checked_at": str,
+            "status": str,  # unchanged | changed | unreachable | gone
+            "http_status": int,
+            "sha256": str,
+            "mentions_present": int,
+            "note": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["checks"].create_index(["article_id"])
+
+    # Reviewers' verdicts, per (person, article) so they survive reruns and rematch.
+    db["reviews"].create(
+        {
+            "id": int,
+            "person_id": int,
+            "article_id": int,
+            "mention_id": int,
+            "verdict": str,  # confirmed | rejected
+            "note": str,
+            "reviewed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("person_id", "people", "id"), ("article_id", "articles", "id")],
+    )
+    db["reviews"].create_index(["person_id", "article_id"], unique=True)
+
+
+def migrate(db: Database) -> None:
+    """Bring the archive up to the current schema; safe to call on every open."""
+    migrations.apply(db)
