@@ -58,7 +58,8 @@ def m001_core(db: Database) -> None:
     db["articles"].create(
         {
             "id": int,
-            "url": str,  # canonical URL: the key
+            "url": str,  # canonical URL
+            "url_key": str,  # the URL's identity: scheme, www. and trailing slash removed
             "final_url": str,
             "title": str,
             "text": str,
@@ -75,9 +76,10 @@ def m001_core(db: Database) -> None:
             "story_id": int,  # id of the first article of the same story
         },
         pk="id",
-        not_null={"url"},
+        not_null={"url", "url_key"},
     )
-    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["url_key"], unique=True)
+    db["articles"].create_index(["url"])
     db["articles"].create_index(["story_id"])
     db["articles"].create_index(["fetched_at"])
     db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")

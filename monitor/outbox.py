@@ -1,0 +1,62 @@
+"""Decides which stored mentions are due an alert and queues them, once per channel and story."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlite_utils import Database
+
+from .config import AlertSettings
+
+
+def queue(
+    db: Database,
+    mention_id: int,
+    person_id: int,
+    article_id: int,
+    story_id: int,
+    published: str | None,
+    settings: AlertSettings,
+    now: str,
+) -> int:
+    """Queue an alert-worthy mention on every configured channel; return rows written.
+
+    Called inside the transaction that stores the mention, so the mention and its
+    pending alerts land together or not at all. One row per (channel, person, story):
+    a syndicated copy of a story already queued adds nothing.
+    """
+    if _rejected(db, person_id, story_id) or not is_recent(published, settings, now):
+        return 0
+    written = 0
+    for channel in settings.channels:
+        cursor = db.execute(
+            "insert or ignore into outbox (channel, person_id, story_id, mention_id, created_at) "
+            "values (?, ?, ?, ?, ?)",
+            [channel, person_id, story_id, mention_id, now],
+        )
+        written += cursor.rowcount
+    return written
+
+
+def _rejected(db: Database, person_id: int, story_id: int) -> bool:
+    """A reviewer said "not this person" for an article of this story."""
+    row = db.execute(
+        "select 1 from reviews r join articles a on a.id = r.article_id "
+        "where r.person_id = ? and r.verdict = 'rejected' and (a.story_id = ? or a.id = ?) limit 1",
+        [person_id, story_id, story_id],
+    ).fetchone()
+    return row is not None
+
+
+def is_recent(published: str | None, settings: AlertSettings, now: str) -> bool:
+    """Back catalogue (published before the backfill window) is stored but not alerted."""
+    if not published:
+        return True
+    try:
+        when = datetime.fromisoformat(published.replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    cutoff = datetime.fromisoformat(now) - timedelta(days=settings.backfill_days)
+    return when >= cutoff
