@@ -1,0 +1,1 @@
+"""Bundled Datasette metadata and canned queries for `monitor serve`."""
