@@ -247,6 +247,19 @@ def m001_core(db: Database) -> None:
     db["reviews"].create_index(["person_id", "article_id"], unique=True)
 
 
+@migrations()
+def m002_alert_delivery_state(db: Database) -> None:
+    """What the dispatcher needs to resend an alert without changing it (alerts/dispatch.py)."""
+    # 1 once an attempt may have reached the recipient (the run died mid-send, or the
+    # server went silent after the data was sent): the content is then frozen, so a
+    # resend is an exact duplicate with the same Message-ID rather than a new message.
+    db["alerts"].add_column("maybe_delivered", int, not_null_default=0)
+    # Slack alerts past Slack's limits go out as several messages: how many already did.
+    db["alerts"].add_column("parts_sent", int, not_null_default=0)
+    # JSON of what the alert says (people, headlines, links, snippets), as sent.
+    db["alerts"].add_column("content", str)
+
+
 def migrate(db: Database) -> None:
     """Bring the archive up to the current schema; safe to call on every open."""
     migrations.apply(db)
