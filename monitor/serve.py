@@ -1,0 +1,116 @@
+"""Datasette over the archive, read-only, with the bundled metadata and canned queries."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from datasette.app import Datasette
+from datasette.database import Database
+from datasette.utils import parse_metadata
+from datasette.utils.asgi import Forbidden
+
+from .config import Config
+from .errors import MonitorError
+from .store import open_database
+
+PLACEHOLDER = "archive"  # the database's name inside metadata.yml
+SETTINGS = {
+    "sql_time_limit_ms": 3000,  # full-text search and timelines over a large archive
+    "truncate_cells_html": 400,  # article texts are long; the row page shows them whole
+    "allow_download": False,  # a live file; `datasette publish` or a copy is the way out
+}
+
+
+class ReadOnlyArchive(Database):
+    """The archive as Datasette sees it: reads through `mode=ro` connections, writes refused.
+
+    Datasette funnels every write (write canned queries, plugins) through
+    `execute_write_fn`; refusing it there means no write connection is ever opened.
+    The file is not opened `immutable`: a run may write to it (WAL) while it is served.
+    """
+
+    async def execute_write_fn(self, fn: Any, block: bool = True) -> Any:
+        raise Forbidden("The archive is read-only here; change it with the monitor commands.")
+
+
+@cache
+def _bundled_metadata() -> str:
+    return resources.files("monitor.datasette").joinpath("metadata.yml").read_text(encoding="utf-8")
+
+
+def database_name(db_path: str | os.PathLike) -> str:
+    """The name Datasette gives the archive in its URLs: the file's stem (`mentions`)."""
+    return Path(db_path).stem
+
+
+def metadata_for(db_name: str) -> dict:
+    """The bundled metadata with its database section filed under `db_name`."""
+    metadata = parse_metadata(_bundled_metadata().replace("{db}", db_name))
+    databases = metadata.get("databases", {})
+    if PLACEHOLDER in databases:
+        databases[db_name] = databases.pop(PLACEHOLDER)
+    for dashboard in metadata.get("plugins", {}).get("datasette-dashboards", {}).values():
+        for chart in dashboard.get("charts", {}).values():
+            if chart.get("db") == PLACEHOLDER:
+                chart["db"] = db_name
+    _refuse_write_queries(metadata)
+    return metadata
+
+
+def _refuse_write_queries(metadata: dict) -> None:
+    for database in metadata.get("databases", {}).values():
+        for name, query in database.get("queries", {}).items():
+            if isinstance(query, dict) and query.get("write"):
+                raise MonitorError(
+                    f"metadata: query {name!r} is a write query; the archive is served read-only"
+                )
+
+
+def build_datasette(
+    db_path: str | os.PathLike,
+    metadata: dict | None = None,
+    settings: dict | None = None,
+) -> Datasette:
+    """A Datasette serving the archive at `db_path` read-only, with the bundled metadata.
+
+    The archive is created and migrated first if needed, so a fresh config serves an empty
+    archive with every table and query in place. `metadata` and `settings` replace or
+    extend the bundled ones (tests, a team's own queries); write queries are refused.
+    """
+    path = Path(db_path)
+    open_database(path).close()
+    name = database_name(path)
+    merged = copy.deepcopy(metadata) if metadata is not None else metadata_for(name)
+    _refuse_write_queries(merged)
+    ds = Datasette(
+        files=[str(path)],
+        metadata=merged,
+        settings={**SETTINGS, **(settings or {})},
+    )
+    # Swap Datasette's own database object for one that refuses writes, under the same name.
+    default = next(db for db in ds.databases.values() if db.path == str(path))
+    ds.remove_database(default.name)
+    ds.add_database(ReadOnlyArchive(ds, path=str(path), is_mutable=True), name=name)
+    return ds
+
+
+def serve(config: Config, port: int = 8001, host: str = "127.0.0.1") -> None:
+    """Serve the archive of `config` with Datasette until interrupted (`monitor serve`)."""
+    import uvicorn
+
+    ds = build_datasette(config.database)
+    uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on", workers=1)
+
+
+def export_metadata(db_path: str | os.PathLike, out: str | os.PathLike) -> Path:
+    """Write the bundled metadata for the archive at `db_path` as JSON (for `datasette publish`)."""
+    out = Path(out)
+    metadata = metadata_for(database_name(db_path))
+    out.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out
