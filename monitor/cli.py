@@ -1,0 +1,194 @@
+"""The `monitor` command: a thin click layer over the library's functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import errors
+from .config import load_config
+
+EXIT_CONFIG = 2
+EXIT_LOCKED = 75
+
+
+class MonitorGroup(click.Group):
+    """Turns the library's typed errors into one clear line and the SPEC's exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except errors.ConfigError as e:
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(EXIT_CONFIG)
+        except errors.LockedError as e:
+            click.echo(str(e), err=True)
+            sys.exit(EXIT_LOCKED)
+        except errors.MonitorError as e:
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(1)
+
+
+config_option = click.option(
+    "-c", "--config", "config_path", type=click.Path(dir_okay=False),
+    help="Config file (default: ./monitor.toml, then $MONITOR_CONFIG).",
+)
+
+
+@click.group(cls=MonitorGroup)
+@click.version_option(package_name="mention-monitor")
+def cli() -> None:
+    """Find the people you track in the news; alert once; archive for Datasette."""
+
+
+@cli.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default="monitor-demo", show_default=True,
+              help="Where to write demo.db, monitor.toml and the alert files.")
+@click.option("-v", "--verbose", is_flag=True, help="Show crawl progress.")
+def demo(directory: str, verbose: bool) -> None:
+    """Crawl a bundled sample news site on loopback and show what the monitor finds."""
+    from alerts.dispatch import send_pending
+
+    from .demo import run_demo
+
+    result = run_demo(Path(directory), deliver=send_pending, verbose=verbose)
+    click.echo(result.report())
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False), default=".")
+def init(directory: str) -> None:
+    """Write a commented starter monitor.toml and people.csv into DIRECTORY."""
+    from .setup import write_starter_files
+
+    for path in write_starter_files(Path(directory)):
+        click.echo(f"wrote {path}")
+    click.echo("Edit them, then run: monitor run -c " + str(Path(directory) / "monitor.toml"))
+
+
+@cli.command()
+@config_option
+@click.option("--no-alerts", is_flag=True, help="Collect and store, but send no alerts this time.")
+@click.option("-v", "--verbose", is_flag=True, help="Show crawl progress on stderr.")
+def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
+    """One full cycle: collect, extract, match, store, alert."""
+    from .runner import run_cycle
+
+    config = load_config(config_path)
+    summary = run_cycle(config, deliver=None if no_alerts else _deliver(), verbose=verbose)
+    click.echo(summary.line())
+    for source, problems in summary.source_errors.items():
+        click.echo(f"{source}: {len(problems)} problem(s); first: {problems[0]}", err=True)
+    if summary.alerts is not None:
+        for line in summary.alerts.lines():
+            click.echo(line)
+
+
+@cli.command()
+@config_option
+@click.option("--person", "people", multiple=True, help="Match against this name instead of the config's watchlist.")
+@click.option("--explain", is_flag=True, help="Say which name forms were tried and why each did or did not match.")
+@click.argument("files", nargs=-1, required=True)
+def match(config_path: str | None, people: tuple[str, ...], explain: bool, files: tuple[str, ...]) -> None:
+    """Match plain-text FILES (or - for stdin) against the watchlist; print JSON lines."""
+    from .items import Person
+    from .match import compile_watchlist, find_mentions
+    from .match import explain as explain_match
+
+    watched = [Person(name) for name in people] if people else list(load_config(config_path).people)
+    watchlist = compile_watchlist(watched)
+    for name in files:
+        text = _read_text(name)
+        if text is None:
+            continue
+        if explain:
+            click.echo(f"== {name}")
+            for line in explain_match(text, watchlist):
+                click.echo(line)
+            continue
+        for m in find_mentions(text, watchlist):
+            click.echo(json.dumps({
+                "file": name, "person": m.person.name, "matched": m.matched, "start": m.start,
+                "end": m.end, "score": m.score, "form": m.form, "context": list(m.context),
+                "snippet": m.snippet,
+            }, ensure_ascii=False))
+
+
+def _deliver():
+    """The alert dispatcher; imported late so the rest of the CLI loads without it."""
+    from alerts.dispatch import send_pending
+
+    return send_pending
+
+
+def _read_text(name: str) -> str | None:
+    """A file's text (UTF-8, else Windows-1252); a bad file is reported and skipped."""
+    if name == "-":
+        return sys.stdin.read()
+    try:
+        raw = Path(name).read_bytes()
+    except OSError as e:
+        click.echo(f"{name}: cannot read: {e.strerror or e}", err=True)
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+@cli.command()
+@config_option
+def rematch(config_path: str | None) -> None:
+    """Re-match the stored archive against the current watchlist (no refetch)."""
+    from alerts.dispatch import send_pending
+
+    from .rematch import rematch as rematch_archive
+
+    summary = rematch_archive(load_config(config_path), deliver=send_pending)
+    click.echo(summary.line())
+    if summary.alerts is not None:
+        for line in summary.alerts.lines():
+            click.echo(line)
+
+
+@cli.group()
+def people() -> None:
+    """Manage the watchlist."""
+
+
+@people.command("import")
+@config_option
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+def people_import(config_path: str | None, csv_file: str) -> None:
+    """Merge CSV_FILE (name, aliases, context, exclude, notes) into the config's people file."""
+    from .watchlist import import_people
+
+    config = load_config(config_path)
+    added, updated = import_people(config, Path(csv_file))
+    click.echo(f"{added} added, {updated} updated in {config.people_file}")
+    click.echo("Run `monitor rematch` to search the archive for them.")
+
+
+@people.command("list")
+@config_option
+def people_list(config_path: str | None) -> None:
+    """List the watched people, with how many mentions the archive holds for each."""
+    from .store import Archive
+    from .watchlist import describe_people
+
+    config = load_config(config_path)
+    counts = {}
+    if config.database.exists():
+        archive = Archive(config.database)
+        counts = {r["name"]: r["n"] for r in archive.db.query(
+            "select p.name, count(m.id) as n from people p left join mentions m on m.person_id = p.id group by p.id")}
+        archive.close()
+    rows = describe_people(config, counts)
+    if not rows:
+        click.echo("No people on the watchlist yet: add [[person]] entries or a people_file.")
+    for row in rows:
+        extra = f"  aliases: {row['aliases']}" if row["aliases"] else ""
+        click.echo(f"{row['name']}  ({row['mentions']} mentions){extra}")

@@ -1,0 +1,60 @@
+"""Item pipelines, one stage each, in data-flow order: Extract -> Match -> Store."""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from .context import CrawlContext
+from .extract import extract_article
+from .finder import article_mentions
+from .items import Article, Page
+
+
+class _Stage:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler):
+        return cls(crawler)
+
+    @property
+    def ctx(self) -> CrawlContext:
+        return self.crawler.spider.ctx
+
+
+class ExtractPipeline(_Stage):
+    """Page -> Article with trafilatura; a page with no text is dropped, naming the URL."""
+
+    def process_item(self, item: Page) -> Article:
+        self.ctx.counts["pages"] += 1
+        article = extract_article(item)
+        if article is None:
+            # In a site crawl most pages are indexes, not articles: not worth reporting.
+            if item.source_kind != "site":
+                self.ctx.error(item.source, item.source_kind, item.url, "no article text found")
+            raise DropItem(f"{item.url}: no article text found")
+        return article
+
+
+class MatchPipeline(_Stage):
+    """Find watched people in the article's text and headline."""
+
+    def process_item(self, item: Article) -> Article:
+        item.mentions = article_mentions(item.title, item.text, self.ctx.watchlist)
+        return item
+
+
+class StorePipeline(_Stage):
+    """Store the article, its mentions and their pending alerts in one transaction."""
+
+    def process_item(self, item: Article) -> Article:
+        saved = self.ctx.archive.save_article(item, item.mentions, self.ctx.people_ids)
+        stats = self.ctx.source_stats(item.source, item.source_kind)
+        if saved.is_new:
+            stats.new += 1
+            self.ctx.counts["articles"] += 1
+            self.ctx.counts["mentions"] += len(saved.mention_ids)
+        return item
+

@@ -1,0 +1,48 @@
+"""Re-match the stored archive against the current watchlist, without fetching anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import Config
+from .finder import article_mentions
+from .lock import run_lock
+from .match import compile_watchlist
+from .store import Archive
+
+
+@dataclass
+class RematchSummary:
+    run_id: int
+    articles: int = 0
+    mentions_new: int = 0
+    alerts_queued: int = 0
+    alerts: object = None
+
+    def line(self) -> str:
+        return (
+            f"rematch {self.run_id}: {self.articles} articles searched, {self.mentions_new} new mentions, "
+            f"{self.alerts_queued} alerts queued"
+        )
+
+
+def rematch(config: Config, deliver=None) -> RematchSummary:
+    """Find mentions the stored articles hold for the current watchlist; alert new ones."""
+    with run_lock(config.lock_path):
+        archive = Archive(config.database, config.alerts)
+        try:
+            people_ids = archive.sync_people(config.people)
+            watchlist = compile_watchlist(config.people)
+            summary = RematchSummary(archive.start_run("rematch"))
+            for row in archive.iter_articles():
+                mentions = article_mentions(row["title"] or "", row["text"] or "", watchlist)
+                saved = archive.add_mentions(row["id"], mentions, people_ids)
+                summary.articles += 1
+                summary.mentions_new += len(saved.mention_ids)
+                summary.alerts_queued += saved.queued
+            archive.finish_run(summary.run_id, mentions_new=summary.mentions_new)
+            if deliver is not None:
+                summary.alerts = deliver(archive.db, config.alerts)
+            return summary
+        finally:
+            archive.close()

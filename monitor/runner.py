@@ -1,0 +1,117 @@
+"""One monitoring cycle: lock, crawl every source (collect -> extract -> match -> store), alert."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from .config import Config
+from .lock import run_lock
+from .store import Archive
+
+logger = logging.getLogger(__name__)
+
+# A function that delivers pending alerts and returns a report with `.lines()`;
+# passed in by the CLI so the core never imports the alerts package.
+Deliver = Callable[[Any, Any], Any]
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    sources: int
+    pages: int
+    articles_new: int
+    mentions_new: int
+    by_person: list[dict]
+    source_errors: dict[str, list[str]] = field(default_factory=dict)
+    alerts: Any = None
+
+    def line(self) -> str:
+        people = ", ".join(f"{p['person']} ({p['n']})" for p in self.by_person[:5])
+        text = (
+            f"run {self.run_id}: {self.sources} sources, {self.pages} pages fetched, "
+            f"{self.articles_new} new articles, {self.mentions_new} new mentions"
+        )
+        if people:
+            text += f": {people}"
+        if self.source_errors:
+            text += f"; {sum(len(v) for v in self.source_errors.values())} problems in {len(self.source_errors)} sources"
+        return text
+
+
+def scrapy_settings(config: Config, run_id: int | None = None, verbose: bool = False) -> Settings:
+    settings = Settings()
+    settings.setmodule("monitor.settings", priority="project")
+    settings.set("MONITOR_CONFIG", str(config.path), priority="cmdline")
+    if run_id:
+        settings.set("MONITOR_RUN_ID", run_id, priority="cmdline")
+    settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
+    return settings
+
+
+def run_cycle(config: Config, deliver: Deliver | None = None, verbose: bool = False, command: str = "run") -> RunSummary:
+    """Collect, extract, match and store every configured source, then deliver alerts.
+
+    Raises LockedError if another run holds the archive.
+    """
+    with run_lock(config.lock_path):
+        archive = Archive(config.database, config.alerts)
+        try:
+            archive.sync_people(config.people)
+            run_id = archive.start_run(command)
+            started_at = archive.db["runs"].get(run_id)["started_at"]
+            status = "error"
+            try:
+                summary = crawl(config, run_id, archive, started_at, verbose)
+                status = "ok"
+            finally:
+                archive.finish_run(run_id, status=status, **_run_counts(archive, run_id, started_at))
+            if deliver is not None:
+                summary.alerts = deliver(archive.db, config.alerts)
+                archive.db["runs"].update(run_id, getattr(summary.alerts, "run_counts", dict)())
+            return summary
+        finally:
+            archive.close()
+
+
+def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbose: bool = False) -> RunSummary:
+    """Run the `monitor` spider over every source, in this process."""
+    process = CrawlerProcess(scrapy_settings(config, run_id, verbose))
+    crawler = process.create_crawler("monitor")
+    process.crawl(crawler)
+    process.start()
+    ctx = getattr(crawler.spider, "ctx", None)
+    counts = ctx.counts if ctx else {}
+    return RunSummary(
+        run_id=run_id,
+        sources=len(config.feeds) + len(config.sitemaps) + len(config.sites) + len(config.searches),
+        pages=counts.get("pages", 0),
+        articles_new=counts.get("articles", 0),
+        mentions_new=counts.get("mentions", 0),
+        by_person=archive.mentions_since(started_at),
+        source_errors=_source_errors(archive, run_id),
+    )
+
+
+def _source_errors(archive: Archive, run_id: int) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for row in archive.db.query("select source, url, reason from fetch_errors where run_id = ? order by id", [run_id]):
+        errors.setdefault(row["source"], []).append(f"{row['url']}: {row['reason']}")
+    return errors
+
+
+def _run_counts(archive: Archive, run_id: int, started_at: str) -> dict[str, int]:
+    db = archive.db
+    one = lambda sql, *args: db.execute(sql, args).fetchone()[0]  # noqa: E731
+    return {
+        "pages_fetched": one("select coalesce(sum(fetched), 0) from run_sources where run_id = ?", run_id),
+        "articles_new": one("select count(*) from articles where fetched_at >= ?", started_at),
+        "mentions_new": one("select count(*) from mentions where created_at >= ?", started_at),
+        "errors": one("select count(*) from fetch_errors where run_id = ?", run_id),
+    }

@@ -1,0 +1,48 @@
+"""Scrapy settings for the monitor: polite defaults; `[crawl]` in monitor.toml adjusts them.
+
+The spiders apply the config's `[crawl]` table in `update_settings`, so `scrapy crawl`
+and `monitor run` behave alike.
+"""
+
+BOT_NAME = "mention-monitor"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+ROBOTSTXT_OBEY = True
+USER_AGENT = "mention-monitor/0.1 (+https://github.com/mention-monitor/mention-monitor)"
+
+# Politeness: per-domain concurrency, a delay that AutoThrottle adapts to the server.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+REDIRECT_MAX_TIMES = 10
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "monitor.middlewares.SkipStoredArticlesMiddleware": 50,
+    "monitor.middlewares.ConditionalGetMiddleware": 60,
+}
+
+# The order is the data flow: extract -> match -> store.
+ITEM_PIPELINES = {
+    "monitor.pipelines.ExtractPipeline": 100,
+    "monitor.pipelines.MatchPipeline": 200,
+    "monitor.pipelines.StorePipeline": 300,
+}
+
+LOG_LEVEL = "WARNING"
+FEED_EXPORT_ENCODING = "utf-8"
+# Dropped pages are recorded with the run and summarised; no need to shout in cron mail.
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"

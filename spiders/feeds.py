@@ -1,0 +1,56 @@
+"""RSS, Atom, RDF and JSON feeds: each entry's link is followed; entry text is the fallback."""
+
+from __future__ import annotations
+
+from hashlib import sha256
+
+from scrapy.http import Response
+
+from monitor.feeds import FeedEntry, NotAFeed, parse_feed
+
+from .base import SourceSpider, _headers
+
+
+class FeedsSpider(SourceSpider):
+    name = "feeds"
+
+    async def start(self):
+        for request in self.feed_requests():
+            yield request
+
+    def feed_requests(self):
+        for feed in self.ctx.config.feeds:
+            yield self.source_request(feed.url, "feed", self.parse_feed, conditional=True, name=feed.name)
+
+    def parse_feed(self, response: Response):
+        if self.not_modified(response):
+            return
+        source = response.meta["source"]
+        try:
+            feed = parse_feed(response.body, response.url, _headers(response))
+        except NotAFeed as e:
+            self.ctx.error(source, "feed", response.url, f"not a feed: {e}")
+            return
+        if feed.problem:
+            # Malformed but readable: use what parsed, and say what was wrong.
+            self.ctx.error(source, "feed", response.url, f"malformed feed, read {len(feed.entries)} entries: {feed.problem}")
+        self.remember_validators(response)
+        outlet = response.meta.get("name") or feed.title
+        for entry in feed.entries:
+            yield from self.entry_requests(entry, source, outlet)
+
+    def entry_requests(self, entry: FeedEntry, source: str, outlet: str = ""):
+        if outlet and entry.outlet == "":
+            entry = FeedEntry(entry.link, entry.guid, entry.title, entry.text, entry.published, outlet)
+        if entry.link.startswith(("http://", "https://")):
+            yield self.article_request(entry.link, source, "feed", entry)
+        elif entry.text:
+            yield from self.linkless_entry(entry, source)
+
+    def linkless_entry(self, entry: FeedEntry, source: str):
+        """An entry without a link is stored from its own text, under a stable pseudo-URL."""
+        ident = entry.guid or sha256((entry.title + entry.text).encode()).hexdigest()[:16]
+        url = f"{source}#entry-{sha256(ident.encode()).hexdigest()[:16]}"
+        request = self.article_request(url, source, "feed", entry)
+        if not self.ctx.archive.has_article(request.url):
+            yield self.page(request, html="")

@@ -1,0 +1,106 @@
+"""Sitemaps, sitemap indexes, Google News sitemaps and gzipped ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from lxml import etree
+from scrapy.http import Response
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap
+
+from monitor.feeds import FeedEntry
+
+from .base import SourceSpider
+
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+
+
+class SitemapsSpider(SourceSpider):
+    name = "sitemaps"
+
+    async def start(self):
+        for request in self.sitemap_requests():
+            yield request
+
+    def sitemap_requests(self):
+        for sitemap in self.ctx.config.sitemaps:
+            yield self.source_request(sitemap.url, "sitemap", self.parse_sitemap, conditional=True)
+
+    def parse_sitemap(self, response: Response):
+        if self.not_modified(response):
+            return
+        source = response.meta["source"]
+        body = _sitemap_body(response)
+        sitemap = _read_sitemap(body) if body else None
+        if sitemap is None:
+            self.ctx.error(source, "sitemap", response.url, "not a sitemap (an HTML page or a challenge page?)")
+            return
+        self.remember_validators(response)
+        entries = list(sitemap)
+        if not entries:
+            self.ctx.error(source, "sitemap", response.url, "empty sitemap")
+        if sitemap.type == "sitemapindex":
+            for entry in entries:
+                if loc := entry.get("loc"):
+                    yield self.source_request(response.urljoin(loc), "sitemap", self.parse_sitemap, source=source, conditional=True)
+            return
+        news = _news_fields(body)
+        for entry in entries:
+            loc = entry.get("loc", "").strip()
+            if not loc.startswith(("http://", "https://")):
+                continue
+            title, published = news.get(loc, ("", None))
+            published = published or entry.get("lastmod")
+            if self.too_old(published):
+                continue
+            yield self.article_request(loc, source, "sitemap", FeedEntry(loc, loc, title, "", published))
+
+    def too_old(self, published: str | None) -> bool:
+        max_age = self.ctx.config.crawl.max_age_days
+        if not max_age or not published:
+            return False
+        try:
+            when = datetime.fromisoformat(published.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        if when.tzinfo is None:
+            return False
+        return (datetime.now(when.tzinfo) - when).days > max_age
+
+
+def _sitemap_body(response: Response) -> bytes | None:
+    """The XML of a sitemap response, gunzipped when it is gzip (whatever its name says)."""
+    body = response.body
+    if gzip_magic_number(response):
+        try:
+            body = gunzip(body, max_size=response.meta.get("download_maxsize", 50 * 1024 * 1024))
+        except OSError:
+            return None
+    return body
+
+
+def _read_sitemap(body: bytes) -> Sitemap | None:
+    try:
+        sitemap = Sitemap(body)
+    except (etree.XMLSyntaxError, StopIteration, ValueError):
+        return None
+    return sitemap if sitemap.type in ("urlset", "sitemapindex") else None
+
+
+def _news_fields(body: bytes) -> dict[str, tuple[str, str | None]]:
+    """loc -> (news:title, news:publication_date) from a Google News sitemap."""
+    try:
+        root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False))
+    except etree.XMLSyntaxError:
+        return {}
+    if root is None:
+        return {}
+    fields = {}
+    for url in root.iter("{*}url"):
+        loc = (url.findtext("{*}loc") or "").strip()
+        title = url.findtext(f".//{{{NEWS_NS}}}title") or ""
+        date = url.findtext(f".//{{{NEWS_NS}}}publication_date")
+        if loc and (title or date):
+            fields[loc] = (title.strip(), date.strip() if date else None)
+    return fields
