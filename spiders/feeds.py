@@ -50,7 +50,9 @@ class FeedsSpider(SourceSpider):
     def linkless_entry(self, entry: FeedEntry, source: str):
         """An entry without a link is stored from its own text, under a stable pseudo-URL."""
         ident = entry.guid or sha256((entry.title + entry.text).encode()).hexdigest()[:16]
-        url = f"{source}#entry-{sha256(ident.encode()).hexdigest()[:16]}"
+        # A query parameter, not a fragment: canonical URLs drop fragments.
+        separator = "&" if "?" in source else "?"
+        url = f"{source}{separator}monitor-entry={sha256(ident.encode()).hexdigest()[:16]}"
         request = self.article_request(url, source, "feed", entry)
         if not self.ctx.archive.has_article(request.url):
             yield self.page(request, html="")

@@ -1,0 +1,168 @@
+"""`monitor demo`: serve the bundled sample news site on loopback, crawl it for real, report."""
+
+from __future__ import annotations
+
+import mimetypes
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib.resources import files
+from pathlib import Path
+
+from .config import load_config
+from .runner import Deliver, RunSummary, run_cycle
+from .store import Archive
+
+DEMO_PEOPLE = """
+[[person]]
+name = "Andry José Hernández Romero"
+aliases = ["Andry Hernández"]
+context = ["CECOT", "El Salvador", "Venezuela", "deported", "makeup artist", "maquillador"]
+
+[[person]]
+name = "Merwil Gutiérrez Flores"
+context = ["CECOT", "El Salvador", "deported"]
+
+[[person]]
+name = "Neri José Alvarado Borges"
+context = ["CECOT", "El Salvador", "Dallas"]
+"""
+
+
+def demo_config(base: str) -> str:
+    """The demo's monitor.toml: every source kind, the sample watchlist, a file channel."""
+    return f"""# Written by `monitor demo`. The sample site it names was served on loopback
+# for the demo only, so `monitor run` on this file will report its sources as down;
+# `monitor serve`, `monitor rematch` and `monitor match` work on the archive.
+database = "demo.db"
+{DEMO_PEOPLE}
+[[feed]]
+url = "{base}/feed.xml"
+name = "The Demo Courier"
+
+[[sitemap]]
+url = "{base}/sitemap.xml"
+
+[[site]]
+start_url = "{base}/"
+allow = ["/news/", "/es/", "/wire/"]
+max_depth = 2
+
+[crawl]
+delay = 0                    # loopback: no need to be gentle
+user_agent = "mention-monitor-demo/0.1 (+https://github.com/mention-monitor/mention-monitor)"
+
+[alerts]
+min_score = 90
+backfill_days = 36500        # the sample articles are dated November 2026: alert them all
+
+[alerts.file]
+dir = "alerts"
+"""
+
+
+@dataclass
+class DemoResult:
+    directory: Path
+    summary: RunSummary
+    articles: int
+    alert_files: int
+
+    def report(self) -> str:
+        s = self.summary
+        config = self.directory / "monitor.toml"
+        lines = [
+            "mention-monitor demo: crawled a sample news site served on 127.0.0.1",
+            f"  sources       {s.sources} (an RSS feed, a news sitemap, a link-following site crawl)",
+            f"  pages fetched {s.pages}",
+            f"  articles      {self.articles} stored",
+            f"  mentions      {s.mentions_new}",
+        ]
+        lines += [f"      {row['n']:3d}  {row['person']}" for row in s.by_person]
+        if self.alert_files:
+            lines.append(f"  alerts        {self.alert_files} written to {self.directory / 'alerts'}/ (file channel)")
+        if s.source_errors:
+            count = sum(len(v) for v in s.source_errors.values())
+            lines.append(f"  problems      {count} reported (stored in the runs table)")
+        lines += [
+            "",
+            f"Archive: {self.directory / 'demo.db'}   Config: {config}",
+            "Next:",
+            f"  monitor serve -c {config}       browse and search the mentions in Datasette",
+            f"  monitor match -c {config} FILE  try the matcher on any text",
+            f"  monitor rematch -c {config}     re-search the archive after editing the watchlist",
+            "  monitor init                          write a starter config for your own sources",
+        ]
+        return "\n".join(lines)
+
+
+def run_demo(directory: Path, deliver: Deliver | None = None, verbose: bool = False) -> DemoResult:
+    """Serve the sample site, write a fresh demo config and archive in `directory`, run one cycle."""
+    directory.mkdir(parents=True, exist_ok=True)
+    _remove_previous_demo(directory)
+    with serve_demo_site() as base:
+        (directory / "monitor.toml").write_text(demo_config(base), encoding="utf-8")
+        config = load_config(directory / "monitor.toml")
+        summary = run_cycle(config, deliver=deliver, verbose=verbose, command="demo")
+    archive = Archive(config.database)
+    articles = archive.db["articles"].count
+    archive.close()
+    alert_files = len(list((directory / "alerts").glob("*"))) if (directory / "alerts").exists() else 0
+    return DemoResult(directory, summary, articles, alert_files)
+
+
+def _remove_previous_demo(directory: Path) -> None:
+    """Each demo starts fresh: the site's port changes between runs, so old URLs would not match."""
+    for name in ("demo.db", "demo.db-wal", "demo.db-shm", "demo.db.lock"):
+        (directory / name).unlink(missing_ok=True)
+    shutil.rmtree(directory / "alerts", ignore_errors=True)
+
+
+@contextmanager
+def serve_demo_site() -> Iterator[str]:
+    """Serve the bundled site on an ephemeral loopback port; yield its base URL."""
+    root = files("monitor") / "demo_site"
+    holder: dict[str, str] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            path = self.path.split("?")[0].lstrip("/") or "index.html"
+            if path.endswith("/"):
+                path += "index.html"
+            resource = root.joinpath(*[p for p in path.split("/") if p not in ("", "..")])
+            if ".." in path.split("/") or not resource.is_file() or path.endswith((".md", ".json")):
+                self.send_error(404)
+                return
+            body = resource.read_bytes()
+            if path.endswith((".xml", ".txt")):
+                body = body.replace(b"http://DEMO_HOST", holder["base"].encode())
+            self.send_response(200)
+            self.send_header("Content-Type", _content_type(path, body))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    holder["base"] = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield holder["base"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _content_type(path: str, body: bytes) -> str:
+    if path.endswith("feed.xml"):
+        return "application/rss+xml"
+    guessed = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    # Let the page's own <meta charset> speak: Latin American pages are often not UTF-8.
+    return guessed
