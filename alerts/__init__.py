@@ -1,0 +1,5 @@
+"""Alerts: deliver what the archive's outbox holds by email, Slack or files, once per channel."""
+
+from .dispatch import Backoff, DispatchReport, send_pending, send_test
+
+__all__ = ["Backoff", "DispatchReport", "send_pending", "send_test"]

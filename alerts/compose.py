@@ -1,0 +1,262 @@
+"""Alert text, pure: AlertItems -> an email (plain + HTML) and Slack Block Kit payloads.
+
+Everything quoted from an article is hostile until escaped: HTML-escaped in email,
+`&`, `<`, `>` escaped in Slack (so a headline cannot ping `<!channel>` or forge a link).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from .content import AlertItem
+
+# Slack's documented limits: 50 blocks per message, 3000 characters per section text,
+# 150 per header. Messages whose blocks total ~13k characters are refused in practice
+# (msg_blocks_too_long, slackapi/bolt-js#2509), so a message stays well under that.
+SLACK_MAX_BLOCKS = 50
+SLACK_SECTION_CHARS = 3000
+SLACK_MESSAGE_CHARS = 11000
+SNIPPET_CHARS = 600  # longer snippets are cut: the link is there for the full text
+TITLE_CHARS = 250
+
+
+# -- shared -------------------------------------------------------------------------------
+
+
+def subject(items: Sequence[AlertItem]) -> str:
+    """"3 new mentions: Andry José Hernández Romero, …" (people in the order shown)."""
+    names = list(dict.fromkeys(i.person for i in items))
+    shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+    head = "New mention" if len(items) == 1 else f"{len(items)} new mentions"
+    return _one_line(f"{head}: {shown}")
+
+
+def highlight(snippet: str, matched: str) -> list[tuple[str, bool]]:
+    """Split a snippet into (text, is_the_matched_name) pieces."""
+    if not matched.strip():
+        return [(snippet, False)] if snippet else []
+    pieces, last = [], 0
+    for m in re.finditer(re.escape(matched), snippet, flags=re.IGNORECASE):
+        if m.start() > last:
+            pieces.append((snippet[last : m.start()], False))
+        pieces.append((m.group(), True))
+        last = m.end()
+    if last < len(snippet):
+        pieces.append((snippet[last:], False))
+    return pieces
+
+
+def day(published: str | None) -> str:
+    if not published:
+        return "date unknown"
+    try:
+        return datetime.fromisoformat(published.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        return _one_line(published)[:40]
+
+
+def is_web_url(url: str) -> bool:
+    # Only http(s) becomes a link: a feed can carry javascript: or data: URLs.
+    return bool(re.match(r"(?i)^https?://[^\s]+$", url or ""))
+
+
+def _one_line(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def _clip(text: str, limit: int) -> str:
+    text = _one_line(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _lines(item: AlertItem) -> tuple[str, str]:
+    """(title, outlet · date) as plain one-line text."""
+    return _clip(item.title, TITLE_CHARS), f"{_one_line(item.outlet)} · {day(item.published)}"
+
+
+# -- email --------------------------------------------------------------------------------
+
+
+def email_message(
+    items: Sequence[AlertItem],
+    *,
+    sender: str,
+    to: Sequence[str],
+    message_id: str,
+    date: datetime,
+    alert_id: int | None = None,
+) -> EmailMessage:
+    """One multipart/alternative message (plain text + HTML) carrying every item."""
+    msg = _envelope(subject(items), sender, to, message_id, date)
+    if alert_id is not None:
+        msg["X-Mention-Monitor-Alert"] = str(alert_id)
+    msg.set_content(plain_text(items))
+    msg.add_alternative(html_body(items), subtype="html")
+    return msg
+
+
+def probe_email(*, sender: str, to: Sequence[str], message_id: str, date: datetime) -> EmailMessage:
+    msg = _envelope("mention-monitor test message", sender, to, message_id, date)
+    msg.set_content("This is a test from `monitor alerts test`: alerts will reach this address.\n")
+    return msg
+
+
+def _envelope(subj: str, sender: str, to: Sequence[str], message_id: str, date: datetime) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = subj
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
+    return msg
+
+
+def plain_text(items: Sequence[AlertItem]) -> str:
+    out = [subject(items), ""]
+    for item in items:
+        title, meta = _lines(item)
+        flag = "FIRST MENTION EVER: " if item.first_for_person else ""
+        out.append(f"{flag}{_one_line(item.person)}")
+        out.append(f"  {title}")
+        out.append(f"  {meta}")
+        for url, outlet in item.links or ((item.url, item.outlet),):
+            out.append(f"  {_one_line(outlet)}: {_one_line(url)}")
+        pieces = highlight(_clip(item.snippet, SNIPPET_CHARS), item.matched)
+        snippet = "".join(f"*{t}*" if hit else t for t, hit in pieces)
+        if snippet:
+            out.append(f"  “{snippet}”")
+        out.append("")
+    out.append("-- \nmention-monitor: each mention is alerted once per channel.")
+    return "\n".join(out) + "\n"
+
+
+def html_body(items: Sequence[AlertItem]) -> str:
+    e = _html
+    parts = [
+        '<!doctype html><html><body style="font-family:Arial,sans-serif;color:#222;max-width:720px">',
+        f"<h2 style=\"font-size:18px\">{e(subject(items))}</h2>",
+    ]
+    for item in items:
+        title, meta = _lines(item)
+        flag = ('<span style="background:#b00020;color:#fff;padding:1px 6px;border-radius:3px;'
+                'font-size:12px">FIRST MENTION EVER</span> ') if item.first_for_person else ""
+        snippet = "".join(
+            f'<mark style="background:#ffe066">{e(t)}</mark>' if hit else e(t)
+            for t, hit in highlight(_clip(item.snippet, SNIPPET_CHARS), item.matched)
+        )
+        links = ", ".join(_html_link(url, outlet) for url, outlet in item.links[1:])
+        parts += [
+            '<div style="border-top:1px solid #ddd;padding:10px 0">',
+            f"<p style=\"margin:0 0 4px\">{flag}<strong>{e(item.person)}</strong></p>",
+            f"<p style=\"margin:0 0 4px;font-size:16px\">{_html_link(item.url, title)}</p>",
+            f"<p style=\"margin:0 0 6px;color:#555\">{e(meta)}</p>",
+            f"<blockquote style=\"margin:0 0 6px;padding-left:10px;border-left:3px solid #ccc\">{snippet}</blockquote>"
+            if snippet else "",
+            f"<p style=\"margin:0;color:#555\">Also published by: {links}</p>" if links else "",
+            "</div>",
+        ]
+    parts.append('<p style="color:#777;font-size:12px">mention-monitor: each mention is alerted once per channel.</p>')
+    parts.append("</body></html>")
+    return "\n".join(p for p in parts if p) + "\n"
+
+
+def _html(text: str) -> str:
+    return html.escape(_one_line(text), quote=True)
+
+
+def _html_link(url: str, label: str) -> str:
+    if not is_web_url(url):
+        return f"{_html(label)} ({_html(url)})"
+    return f'<a href="{html.escape(url, quote=True)}">{_html(label)}</a>'
+
+
+# -- Slack --------------------------------------------------------------------------------
+
+
+def slack_escape(text: str) -> str:
+    """Slack's three control characters; with them escaped, `<!channel>` is just text."""
+    return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None) -> list[dict]:
+    """Block Kit messages for an alert, split so each stays within Slack's limits.
+
+    Deterministic for the same items, so a retry can skip the parts already posted.
+    """
+    groups: list[list[dict]] = [[]]
+    size = 0
+    for item in items:
+        block = {"type": "section", "text": {"type": "mrkdwn", "text": slack_item_text(item)}}
+        chars = len(block["text"]["text"])
+        # Two blocks of each message are kept for the header and the part counter.
+        if groups[-1] and (len(groups[-1]) >= SLACK_MAX_BLOCKS - 2 or size + chars > SLACK_MESSAGE_CHARS):
+            groups.append([])
+            size = 0
+        groups[-1].append(block)
+        size += chars
+    fallback = slack_escape(subject(items))
+    payloads = []
+    for number, blocks in enumerate(groups, 1):
+        head = [{"type": "header", "text": {"type": "plain_text", "text": _clip(subject(items), 150)}}]
+        if len(groups) > 1:
+            note = f"Part {number} of {len(groups)}" + (f" · alert #{alert_id}" if alert_id else "")
+            head.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+        payloads.append({"text": fallback, "blocks": head + blocks, "unfurl_links": False})
+    return payloads
+
+
+def slack_item_text(item: AlertItem) -> str:
+    """One section's mrkdwn, at most SLACK_SECTION_CHARS long however long the quoted text is."""
+    title, meta = _lines(item)
+    flag = ":rotating_light: *First mention ever* · " if item.first_for_person else ""
+    head = [f"{flag}*{slack_escape(_clip(item.person, 200))}*", f"*{_slack_link(item.url, title)}*", slack_escape(meta)]
+    text = "\n".join(head)
+    budget = SLACK_SECTION_CHARS - len(text) - 200  # room kept for the "also at" line
+    snippet = _slack_snippet(item, max(budget, 0))
+    if snippet:
+        text += "\n>" + snippet
+    others = [_slack_link(url, outlet) for url, outlet in item.links[1:]]
+    if others:
+        text += _also_line(others, SLACK_SECTION_CHARS - len(text))
+    return text[:SLACK_SECTION_CHARS]
+
+
+def _slack_snippet(item: AlertItem, budget: int) -> str:
+    out, used = [], 0
+    for piece, hit in highlight(_clip(item.snippet, SNIPPET_CHARS), item.matched):
+        escaped = slack_escape(piece)
+        if used + len(escaped) + 2 > budget:
+            break  # cut between pieces so no escape (&amp;) or *bold* is split
+        out.append(f"*{escaped}*" if hit and escaped.strip() else escaped)
+        used += len(out[-1])
+    return "".join(out)
+
+
+def _also_line(links: list[str], budget: int) -> str:
+    line = "\nAlso published by: "
+    shown = 0
+    for link in links:
+        rest = len(links) - shown - 1
+        tail = f" and {rest} more" if rest else ""
+        if len(line) + len(link) + len(tail) + 3 > budget:
+            break
+        line += (", " if shown else "") + link
+        shown += 1
+    if shown < len(links):
+        line += f"{', ' if shown else ''}and {len(links) - shown} more"
+    return line
+
+
+def _slack_link(url: str, label: str) -> str:
+    label = slack_escape(label) or "link"
+    if not is_web_url(url) or len(url) > 1000:
+        return label
+    # Inside <url|label> the URL must not close the link or start a new label.
+    safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return f"<{safe}|{label.replace('|', '¦')}>"

@@ -1,0 +1,89 @@
+"""What an alert says: the archive rows it carries, read into plain AlertItems (JSON-able)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
+
+from sqlite_utils import Database
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    """One (person, story) an alert reports: the mention that queued it and every copy's link."""
+
+    mention_id: int
+    person: str
+    title: str
+    url: str
+    outlet: str = ""
+    published: str | None = None
+    snippet: str = ""
+    matched: str = ""
+    score: int = 0
+    first_for_person: bool = False
+    # (url, outlet) of every stored copy of the story, the mention's own article first.
+    links: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+_ITEMS_SQL = """
+select o.story_id, m.id as mention_id, p.name as person, a.title, a.url, a.outlet, a.published,
+       m.snippet, m.matched, m.score, m.first_for_person, a.id as article_id
+from outbox o
+join mentions m on m.id = o.mention_id
+join articles a on a.id = m.article_id
+join people p on p.id = o.person_id
+where o.alert_id = ?
+"""
+
+_LINKS_SQL = "select id, url, outlet from articles where story_id = ? or id = ? order by id"
+
+
+def load_items(db: Database, alert_id: int) -> list[AlertItem]:
+    """The items of one alert, straight from the archive, in the order they are shown."""
+    items = []
+    for row in db.execute(_ITEMS_SQL, [alert_id]).fetchall():
+        story_id, mention_id, person, title, url, outlet, published, snippet, matched, score, first, article_id = row
+        copies = db.execute(_LINKS_SQL, [story_id, story_id]).fetchall()
+        # The article the mention was found in comes first; its syndicated copies follow.
+        copies.sort(key=lambda c: (c[0] != article_id, c[0]))
+        items.append(
+            AlertItem(
+                mention_id=mention_id,
+                person=person,
+                title=title or url,
+                url=url,
+                outlet=outlet or host_of(url),
+                published=published,
+                snippet=snippet or "",
+                matched=matched or "",
+                score=score or 0,
+                first_for_person=bool(first),
+                links=tuple((u, o or host_of(u)) for _, u, o in copies),
+            )
+        )
+    return order(items)
+
+
+def order(items: list[AlertItem]) -> list[AlertItem]:
+    """First-ever mentions of a person lead (the news a family waits for), then by person, newest first."""
+    by_date = sorted(items, key=lambda i: i.published or "", reverse=True)
+    return sorted(by_date, key=lambda i: (not i.first_for_person, i.person.casefold()))
+
+
+def host_of(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def dumps(items: list[AlertItem]) -> str:
+    return json.dumps([asdict(i) for i in items], ensure_ascii=False)
+
+
+def loads(text: str) -> list[AlertItem]:
+    items = []
+    for raw in json.loads(text):
+        raw["links"] = tuple(tuple(link) for link in raw.get("links", ()))
+        items.append(AlertItem(**raw))
+    return items

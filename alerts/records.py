@@ -1,0 +1,130 @@
+"""The alerts table's life cycle: claim outbox rows into an alert, record each attempt and its outcome.
+
+Every step is its own short transaction, so a run killed at any instant leaves either the
+state before the step or after it. See docs/alerts.md for the one window that can repeat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta, timezone
+
+from sqlite_utils import Database
+
+from . import content
+from .errors import DeliveryError
+
+# Outbox rows not yet in an alert, minus those a reviewer has since rejected (they stay
+# unassigned, and go out if the verdict is changed to confirmed).
+_FRESH_SQL = """
+select o.id from outbox o
+where o.channel = ? and o.alert_id is null
+and not exists (
+    select 1 from reviews r join articles a on a.id = r.article_id
+    where r.person_id = o.person_id and r.verdict = 'rejected' and (a.story_id = o.story_id or a.id = o.story_id)
+)
+order by o.id
+"""
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def claim(db: Database, channel: str, now: datetime) -> list[dict]:
+    """Put the channel's new outbox rows into an alert; return the channel's alerts due now.
+
+    New rows join the newest pending alert that cannot have reached anyone yet (so an
+    outage ends in one message, not one per run); otherwise they start a new alert.
+    """
+    stamp = iso(now)
+    with db.atomic():
+        fresh = [row[0] for row in db.execute(_FRESH_SQL, [channel]).fetchall()]
+        if fresh:
+            alert_id = _open_alert(db, channel) or db["alerts"].insert(
+                {"channel": channel, "status": "pending", "attempts": 0, "created_at": stamp,
+                 "next_attempt_at": stamp, "maybe_delivered": 0, "parts_sent": 0}
+            ).last_pk
+            db.execute(
+                "update outbox set alert_id = ? where id in (select value from json_each(?))",
+                [alert_id, json.dumps(fresh)],
+            )
+            mention_ids = [r[0] for r in db.execute(
+                "select mention_id from outbox where alert_id = ? order by mention_id", [alert_id])]
+            db.execute("update alerts set mention_ids = ? where id = ?", [json.dumps(mention_ids), alert_id])
+        return [dict(row) for row in db.query(
+            "select * from alerts where channel = ? and status = 'pending' "
+            "and (next_attempt_at is null or next_attempt_at <= ?) order by id", [channel, stamp])]
+
+
+def _open_alert(db: Database, channel: str) -> int | None:
+    row = db.execute(
+        "select id from alerts where channel = ? and status = 'pending' and maybe_delivered = 0 "
+        "order by id desc limit 1", [channel]).fetchone()
+    return row[0] if row else None
+
+
+def start_attempt(db: Database, alert: dict, now: datetime, domain: str) -> dict:
+    """Record that an attempt begins; freeze what the alert says from here on. Returns the row.
+
+    Until an attempt may have reached the recipient the text is rebuilt from the archive
+    (a syndicated copy found meanwhile adds its link); after that it never changes, and
+    neither does its Message-ID, so a resend is an exact duplicate a mail client can drop.
+    """
+    with db.atomic():
+        row = dict(next(iter(db.query("select * from alerts where id = ?", [alert["id"]]))))
+        if not row["maybe_delivered"] or not row["content"]:
+            text = content.dumps(content.load_items(db, row["id"]))
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+            row["content"], row["message_id"] = text, f"<alert-{row['id']}.{digest}@{domain}>"
+        row["attempts"] = (row["attempts"] or 0) + 1
+        row["last_attempt_at"] = iso(now)
+        db["alerts"].update(row["id"], {
+            "content": row["content"], "message_id": row["message_id"], "attempts": row["attempts"],
+            "last_attempt_at": row["last_attempt_at"], "maybe_delivered": 1,
+        })
+    return row
+
+
+def record_parts(db: Database, alert_id: int, parts_sent: int) -> None:
+    with db.atomic():
+        db["alerts"].update(alert_id, {"parts_sent": parts_sent})
+
+
+def mark_sent(db: Database, alert_id: int, now: datetime, note: str = "") -> None:
+    with db.atomic():
+        db["alerts"].update(alert_id, {"status": "sent", "sent_at": iso(now), "error": note or None,
+                                       "next_attempt_at": None})
+
+
+def mark_failed(
+    db: Database,
+    row: dict,
+    error: DeliveryError,
+    now: datetime,
+    delay: timedelta,
+    max_attempts: int,
+    was_maybe_delivered: bool,
+) -> str:
+    """Record a failed attempt; return the alert's new status (pending or failed)."""
+    attempts = row["attempts"]
+    if not error.retryable or attempts >= max_attempts:
+        status, next_at = "failed", None
+    else:
+        wait = max(delay, timedelta(seconds=error.retry_after or 0))
+        status, next_at = "pending", iso(now + wait)
+    with db.atomic():
+        parts = db.execute("select parts_sent from alerts where id = ?", [row["id"]]).fetchone()[0] or 0
+        db["alerts"].update(row["id"], {
+            "status": status,
+            "error": f"attempt {attempts}: {error}",
+            "next_attempt_at": next_at,
+            "maybe_delivered": int(was_maybe_delivered or error.maybe_delivered or parts > 0),
+        })
+    return status
+
+
+def pending_count(db: Database, channel: str) -> int:
+    return db.execute("select count(*) from alerts where channel = ? and status = 'pending'",
+                      [channel]).fetchone()[0]
