@@ -1,63 +1,64 @@
-"""Find mentions of watched people in text: the one entry point the pipeline calls.
+"""Find mentions of watched people in text: the entry points the pipeline and CLI call.
 
-First version: accent- and case-insensitive whole-token matching of each person's
-name and aliases. Replaced by the full matcher behind the same two functions.
+How it works (details in docs/matching.md): text and names are folded to ASCII tokens
+(normalize.py); neighbouring word pairs are looked up in a pair index of name tokens
+(index.py, lookup.py); each candidate grows into a run of name parts (runs.py), which
+is classified as a form of the name (classify.py) and scored with the support rules
+(score.py). `explain` reports the same steps in words.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from ..items import Mention
+from .explain import explain
+from .index import Watchlist, compile_watchlist
+from .lookup import resolve
+from .nearby import KeyIndex, snippet
+from .normalize import tokenize
+from .score import backrefs, decide, resolve_overlaps
+from .verify import Candidate, verify
 
-from ..items import Mention, Person
-
-__all__ = ["Watchlist", "compile_watchlist", "find_mentions"]
-
-_TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-def _fold(token: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", token.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+__all__ = ["Watchlist", "compile_watchlist", "explain", "find_mentions"]
 
 
-@dataclass(frozen=True)
-class Watchlist:
-    people: tuple[Person, ...]
-    # folded token tuple -> (person, form)
-    forms: dict[tuple[str, ...], list[tuple[Person, str]]]
-    longest: int
-
-
-def compile_watchlist(people: Sequence[Person]) -> Watchlist:
-    """Index every person's name and aliases by their folded tokens."""
-    forms: dict[tuple[str, ...], list[tuple[Person, str]]] = {}
-    for person in people:
-        for text, form in [(person.name, "full")] + [(a, "alias") for a in person.aliases]:
-            key = tuple(_fold(t) for t in _TOKEN.findall(text))
-            if key:
-                forms.setdefault(key, []).append((person, form))
-    return Watchlist(tuple(people), forms, max((len(k) for k in forms), default=0))
+def analyse(text: str, watchlist: Watchlist, title: str = "") -> list[Candidate]:
+    """Every candidate considered for `text`, scored, with `accepted` set on the reported ones."""
+    tokens = tokenize(text)
+    ids = resolve(tokens, watchlist)
+    found = verify(text, tokens, ids, watchlist)
+    title_keys: set[str] = set()
+    title_people: set[int] = set()
+    if title and title != text:
+        title_tokens = tokenize(title)
+        title_keys = {t.key for t in title_tokens}
+        title_people = {c.person for c in analyse(title, watchlist) if c.accepted and c.verdict.strong}
+    if not found:
+        return []
+    decide(found, watchlist, KeyIndex(tokens), title_keys, title_people)
+    found += backrefs(tokens, ids, [c for c in found if c.accepted], watchlist)
+    return found
 
 
 def find_mentions(text: str, watchlist: Watchlist, *, title: str = "") -> list[Mention]:
-    """Every place in `text` where a watched person's name or alias appears, whole-token."""
-    tokens = [(m.start(), m.end(), _fold(m.group())) for m in _TOKEN.finditer(text)]
+    """Every place in `text` where a watched person is named, with offsets into `text`.
+
+    `title` is the article's headline: its context words and strong mentions support
+    weaker forms in the text (mentions inside the title itself come from calling this
+    with the title as `text`).
+    """
+    candidates = [c for c in analyse(text, watchlist, title) if c.accepted]
     mentions = []
-    for i in range(len(tokens)):
-        for n in range(min(watchlist.longest, len(tokens) - i), 0, -1):
-            key = tuple(t[2] for t in tokens[i : i + n])
-            for person, form in watchlist.forms.get(key, []):
-                start, end = tokens[i][0], tokens[i + n - 1][1]
-                mentions.append(
-                    Mention(person, text[start:end], start, end, 100, form, snippet=_snippet(text, start, end))
-                )
+    for c in resolve_overlaps(candidates):
+        mentions.append(
+            Mention(
+                person=watchlist.people[c.person],
+                matched=text[c.start : c.end],
+                start=c.start,
+                end=c.end,
+                score=max(0, min(100, c.score)),
+                form=c.form,
+                context=tuple(c.context),
+                snippet=snippet(text, c.start, c.end),
+            )
+        )
     return mentions
-
-
-def _snippet(text: str, start: int, end: int, width: int = 160) -> str:
-    left = max(0, start - width)
-    right = min(len(text), end + width)
-    return " ".join(text[left:right].split())

@@ -1,0 +1,134 @@
+"""A well-ordered run of name parts -> which form of the name it is, and how strong.
+
+Strong forms identify the person on their own; weak forms need support (score.py).
+
+- full: every part of the name, in either block order. Strong.
+- alias: every part of a configured alias. Strong.
+- short: first given name + first surname (others optional). Strong, unless every
+  word matched is a very common name ("José Hernández").
+- short: given-name initials + all surnames ("A. J. Hernández Romero"). Strong with two
+  initials or a non-common surname.
+- short: first given name + maternal surname only; one initial + one surname. Weak.
+- surnames: two or more surnames, no given name. Weak.
+
+A run whose given name is not the first one ("José Hernández" for "Andry José
+Hernández Romero") is rejected: that is how namesakes are written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .forms import NameModel
+from .names import COMMON_NAMES, NOT_NAMES, PARTICLES, TITLES
+from .normalize import GLUE_BREAK, GLUE_SPACE, Token
+from .runs import Hit
+
+
+@dataclass
+class Verdict:
+    """What a run is: its form, strength and base score, with reasons for --explain."""
+
+    form: str
+    strong: bool
+    base: int
+    edits: int
+    reasons: list[str] = field(default_factory=list)
+    rejected: bool = False
+
+
+def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) -> Verdict:
+    """Name the form a run spells and how much it proves on its own."""
+    parts = name.parts
+    covered = {h.part: h for h in hits}
+    edits = sum(h.edits for h in hits)
+    words = [parts[h.part] for h in hits if not h.initial]
+    distinctive = any(not p.common for p in words)
+    capitalized = any(tokens[h.token].cap for h in hits)
+    given = [i for i, p in enumerate(parts) if p.role == "g"]
+    s_units = {p.unit for p in parts if p.role == "s"}
+    s_covered = {parts[h.part].unit for h in hits if parts[h.part].role == "s"}
+    g1 = given[0] if given else None
+    has_g1 = g1 in covered and not covered[g1].initial
+    initials = [h for h in hits if h.initial]
+    word_given = [h for h in hits if parts[h.part].role == "g" and not h.initial]
+    order_note = " (surname first)" if order == "reversed" else ""
+
+    if len(covered) == len(parts) and not initials:
+        form = "alias" if name.alias else "full"
+        if len(parts) <= 2 and not distinctive:
+            return Verdict(form, True, 90, edits, [f"{form} name{order_note}, but only common names"])
+        return Verdict(form, True, 98 if name.alias else 100, edits, [f"{form} name{order_note}"])
+    if not s_covered:
+        return Verdict("short", False, 0, edits, ["no surname in the run"], rejected=True)
+    if word_given and not has_g1:
+        return Verdict(
+            "short", False, 0, edits,
+            ["first given name missing but another given name present: a namesake's form"],
+            rejected=True,
+        )
+    if not capitalized and not distinctive:
+        return Verdict("short", False, 70, edits, ["lower-case common words only"])
+    if has_g1 and min(s_units) in s_covered:
+        if distinctive:
+            return Verdict("short", True, 95, edits, [f"first given name + first surname{order_note}"])
+        return Verdict(
+            "short", False, 75, edits, [f"first given name + first surname{order_note}, all very common"]
+        )
+    if has_g1:
+        return Verdict("short", False, 75, edits, ["first given name + maternal surname only"])
+    if initials and s_covered == s_units and len(s_units) >= 2:
+        if len(initials) >= 2 or any(not parts[i].common for i in covered if parts[i].role == "s"):
+            return Verdict("short", True, 90, edits, ["initials + all surnames"])
+        return Verdict("short", False, 75, edits, ["one initial + common surnames"])
+    if initials:
+        return Verdict("short", False, 70, edits, ["initial + one surname"])
+    if len(s_covered) >= 2:
+        return Verdict("surnames", False, 75, edits, ["surnames only"])
+    return Verdict("short", False, 0, edits, ["too little of the name"], rejected=True)
+
+
+def _known_name(token: Token, vocab: dict[str, int]) -> bool:
+    return token.key in COMMON_NAMES or token.key in vocab
+
+
+def _is_word(token: Token) -> bool:
+    return token.key not in NOT_NAMES and token.key not in TITLES and not token.particle
+
+
+def neighbour(tokens: list[Token], index: int, direction: int) -> Token | None:
+    """The word right before/after token `index`, over particles, if only spaces separate them."""
+    j = index
+    while True:
+        gap_owner = tokens[j] if direction < 0 else tokens[j + 1] if j + 1 < len(tokens) else None
+        j += direction
+        if gap_owner is None or j < 0 or gap_owner.glue != GLUE_SPACE:
+            return None
+        if not tokens[j].particle:
+            return tokens[j]
+
+
+def conflict(
+    hits: list[Hit], order: str, name: NameModel, tokens: list[Token], vocab: dict[str, int]
+) -> str | None:
+    """Why a capitalized name right beside the run says it is someone else, or None.
+
+    "Carlos Hernández Romero" is not Andry: a name word glued to the run by a space,
+    which is not part of this person's name, means a different (longer) name.
+    """
+    own = {p.key for p in name.parts} | PARTICLES
+    first, last = hits[0], hits[-1]
+    left = neighbour(tokens, first.token, -1)
+    starts_with_surname = name.parts[first.part].role == "s"
+    if left is not None and left.cap and _is_word(left) and left.key not in own:
+        # An unknown capitalized word counts before a surname only mid-sentence: at a
+        # sentence start ("Later Hernández Romero said") capitals prove nothing.
+        mid_sentence = tokens.index(left) > 0 and left.glue != GLUE_BREAK
+        if _known_name(left, vocab) or (starts_with_surname and not left.upper and mid_sentence):
+            return f"preceded by the name {left.key!r}"
+    right = neighbour(tokens, last.token, 1)
+    if order == "normal" and right is not None and right.cap and _is_word(right):
+        surnames = [i for i, p in enumerate(name.parts) if p.role == "s"]
+        if right.key not in own and last.part < surnames[-1] and _known_name(right, vocab):
+            return f"followed by the name {right.key!r} instead of the rest of the name"
+    return None

@@ -1,0 +1,65 @@
+"""Why a text did or did not match a person, in words, for `monitor match --explain`."""
+
+from __future__ import annotations
+
+from .index import Watchlist
+from .normalize import tokenize
+
+
+def _people(watchlist: Watchlist, person_name: str | None) -> list[int]:
+    if person_name is None:
+        return list(range(len(watchlist.people)))
+    from .normalize import fold
+
+    wanted = " ".join(fold(w) for w in person_name.split())
+    return [
+        i for i, p in enumerate(watchlist.people)
+        if " ".join(fold(w) for w in p.name.split()) == wanted
+    ]
+
+
+def explain(text: str, watchlist: Watchlist, person_name: str | None = None) -> list[str]:
+    """Human-readable lines: forms tried per person, what each candidate scored, and why."""
+    from . import analyse, resolve_overlaps
+
+    people = _people(watchlist, person_name)
+    if person_name is not None and not people:
+        return [f"{person_name!r} is not on the watchlist"]
+    candidates = analyse(text, watchlist)
+    reported = {id(c) for c in resolve_overlaps([c for c in candidates if c.accepted])}
+    tokens = tokenize(text)
+    keys = {t.key for t in tokens}
+    lines = []
+    only_with_candidates = person_name is None and len(people) > 20
+    for index in people:
+        mine = [c for c in candidates if c.person == index]
+        if only_with_candidates and not mine:
+            continue
+        person = watchlist.people[index]
+        lines.append(f"{person.name}:")
+        for name in watchlist.names_of(index):
+            label = "alias" if name.alias else "name"
+            lines.append(f"  {label} {name.text!r} -> {name.describe()}")
+            present = [p.key for p in name.parts if p.key in keys]
+            lines.append(f"    words of it in the text: {', '.join(present) or 'none'}")
+        if not mine:
+            lines.append(
+                "  no candidate: no two neighbouring words of the text spell two parts of the name"
+            )
+        for c in sorted(mine, key=lambda c: c.start):
+            status = (
+                "REPORTED" if id(c) in reported
+                else "accepted but overlapped by a longer mention" if c.accepted
+                else "rejected"
+            )
+            matched = " ".join(text[c.start : c.end].split())
+            context = f", context: {', '.join(c.context)}" if c.context else ""
+            lines.append(
+                f"  [{c.start}:{c.end}] {matched!r} form={c.form} edits={c.verdict.edits} "
+                f"score={c.score}{context} -> {status}"
+            )
+            for reason in c.reasons:
+                lines.append(f"      {reason}")
+    if not lines:
+        lines.append("no watched name has two neighbouring words in this text")
+    return lines

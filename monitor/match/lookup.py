@@ -1,0 +1,114 @@
+"""Text tokens -> watchlist vocabulary ids (exact, or within a typo budget) and candidates."""
+
+from __future__ import annotations
+
+from rapidfuzz.distance import Levenshtein
+
+from .index import Watchlist, delete_depth, deletions, pair_key
+from .names import COMMON_NAMES, CONNECTORS
+from .normalize import GLUE_BREAK, Token
+
+_FUZZY_CACHE_MAX = 200_000
+# How far a candidate pair may reach over particles and initials: "María de la Cruz",
+# "Andry J. Hernández".
+_MAX_SKIP = 3
+
+
+def edit_budget(length: int) -> int:
+    """Edits allowed between two tokens, by the longer one's length (rigour's budget)."""
+    if length <= 4:
+        return 0
+    if length <= 7:
+        return 1
+    if length <= 14:
+        return 2
+    return 3
+
+
+def token_edits(text_key: str, name_key: str, common: bool) -> int | None:
+    """Edits between a text word and a name token, or None when over budget.
+
+    A different first letter counts one extra edit, and very common names get one edit
+    less: "Fernández" is a real surname, not a typo of "Hernández".
+    """
+    budget = edit_budget(max(len(text_key), len(name_key))) - (1 if common else 0)
+    if budget <= 0:
+        return 0 if text_key == name_key else None
+    extra = 1 if text_key[0] != name_key[0] else 0
+    dist = Levenshtein.distance(text_key, name_key, score_cutoff=budget)
+    return dist + extra if dist + extra <= budget else None
+
+
+def fuzzy_ids(key: str, watchlist: Watchlist) -> tuple[tuple[int, int], ...]:
+    """Vocabulary ids within the typo budget of a text word that is not itself a name."""
+    cached = watchlist.fuzzy_cache.get(key)
+    if cached is not None:
+        return cached
+    found: dict[int, int] = {}
+    keys = watchlist.keys
+    common = watchlist.common_keys
+    for variant in deletions(key, delete_depth(len(key))):
+        for vid in watchlist.deletes.get(variant, ()):
+            if vid in found:
+                continue
+            name_key = keys[vid]
+            edits = token_edits(key, name_key, name_key in COMMON_NAMES or name_key in common)
+            if edits is not None and edits > 0:
+                found[vid] = edits
+    result = tuple(found.items())
+    if len(watchlist.fuzzy_cache) < _FUZZY_CACHE_MAX:
+        watchlist.fuzzy_cache[key] = result
+    return result
+
+
+def resolve(tokens: list[Token], watchlist: Watchlist) -> list[dict[int, int] | None]:
+    """For each token: {vocab id: edits} it may stand for, or None when it is no name word.
+
+    Typo lookup runs only for capitalized words of 4+ letters that are neither watchlist
+    tokens nor common names: exact hits need no capital (headlines, lower-case text).
+    """
+    vocab = watchlist.vocab
+    out: list[dict[int, int] | None] = []
+    for token in tokens:
+        vid = vocab.get(token.key)
+        if vid is not None:
+            out.append({vid: 0})
+        elif token.cap and len(token.key) >= 4 and token.key not in COMMON_NAMES:
+            hits = fuzzy_ids(token.key, watchlist)
+            out.append(dict(hits) if hits else None)
+        else:
+            out.append(None)
+    return out
+
+
+def next_word(tokens: list[Token], i: int) -> int | None:
+    """Index of the next token a name may continue with, over particles and initials."""
+    j = i + 1
+    skipped = 0
+    while j < len(tokens) and tokens[j].glue != GLUE_BREAK:
+        if not (tokens[j].particle or tokens[j].initial or tokens[j].key in CONNECTORS):
+            return j
+        skipped += 1
+        if skipped > _MAX_SKIP:
+            return None
+        j += 1
+    return None
+
+
+def candidates(
+    tokens: list[Token], ids: list[dict[int, int] | None], watchlist: Watchlist
+) -> list[tuple[int, int, int]]:
+    """(name index, first token, second token) for every neighbouring pair in the pair index."""
+    found = []
+    pairs = watchlist.pairs
+    for i, here in enumerate(ids):
+        if here is None:
+            continue
+        j = next_word(tokens, i)
+        if j is None or ids[j] is None:
+            continue
+        for a in here:
+            for b in ids[j]:
+                for n_index in pairs.get(pair_key(a, b), ()):
+                    found.append((n_index, i, j))
+    return found

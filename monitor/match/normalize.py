@@ -1,0 +1,125 @@
+"""Text -> name-comparable tokens with character offsets into the original text.
+
+Watchlist names and article text go through the same `fold`, so "Hernández",
+"HERNANDEZ", "Ｈｅｒｎáｎｄｅｚ" and "Эрнандес"-style spellings compare as plain ASCII.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from anyascii import anyascii
+
+from .names import PARTICLES
+
+# A token starts with a letter; soft hyphens and zero-width characters may sit inside it
+# (HTML noise), apostrophes only between letters ("O'Neil", "Romero’s").
+_TOKEN = re.compile(r"[^\W\d_](?:[\w\u00ad\u200b-\u200d\u2060]|['’ʼ](?=[^\W\d_]))*")
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff'’ʼ"))
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_POSSESSIVE = re.compile(r"['’ʼ][sS]$")
+# French elision glued to a name: "d’Andry", "l'avocat"; only lower-case, so "D'Angelo"
+# and "O'Neil" stay whole.
+_ELISION = re.compile(r"^(?:[dljmnstc]|qu)['’ʼ](?=[^\W\d_])")
+# Line-end hyphenation: "Hernán-\ndez" is one word when the piece after the break is lower case.
+_HYPHEN_BREAK = re.compile(r"[-\u00ad][ \t]*\r?\n[ \t]*$")
+
+GLUE_BREAK, GLUE_SPACE, GLUE_PUNCT = 0, 1, 2
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Lower-case ASCII form of one word: accents, width, case and script folded away."""
+    text = unicodedata.normalize("NFKD", word.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c)).translate(_INVISIBLE)
+    if not text.isascii():
+        text = anyascii(text).lower()
+    return _NOT_ALNUM.sub("", text)
+
+
+class Token:
+    """One word of the text: where it is, its folded key, and how it joins the previous word."""
+
+    __slots__ = ("cap", "end", "glue", "initial", "key", "particle", "start", "upper")
+
+    def __init__(self, start: int, end: int, key: str, cap: bool, upper: bool, glue: int):
+        self.start = start
+        self.end = end
+        self.key = key
+        self.cap = cap  # starts with a capital letter (true for ALL-CAPS too)
+        self.upper = upper  # entirely upper case (headlines, court lists)
+        self.glue = glue  # GLUE_* for the gap between the previous token and this one
+        self.initial = False  # a single letter followed by "." ("A. J. Hernández")
+        self.particle = key in PARTICLES
+
+    def __repr__(self) -> str:
+        return f"Token({self.key!r}, {self.start}, {self.end}, glue={self.glue})"
+
+
+def _glue(gap: str) -> int:
+    """How a gap joins two words: a name may run across GLUE_SPACE and GLUE_PUNCT gaps only."""
+    if gap == " ":
+        return GLUE_SPACE
+    gap = gap.translate(_INVISIBLE)
+    if not gap or gap.isspace():
+        # A blank line ends a paragraph; a single line break may split a name.
+        return GLUE_BREAK if gap.count("\n") > 1 else GLUE_SPACE
+    core = gap.strip()
+    if core in ("-", "‐", "‑", ","):
+        return GLUE_PUNCT
+    return GLUE_BREAK
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split `text` into name-comparable tokens, keeping offsets into `text`."""
+    tokens: list[Token] = []
+    prev_end = 0
+    pending_join = False
+    for m in _TOKEN.finditer(text):
+        start, end = m.start(), m.end()
+        word = m.group()
+        if (tokens and word[0].islower() and _HYPHEN_BREAK.search(text, prev_end - 1, start)) or (
+            pending_join and word[0].islower() and text[prev_end:start].isspace()
+        ):
+            _join(tokens[-1], text, end)
+            prev_end = end
+            pending_join = False
+            continue
+        pending_join = word.endswith("\u00ad")
+        elision = _ELISION.match(word)
+        if elision:
+            start += elision.end()
+            word = word[elision.end() :]
+        possessive = _POSSESSIVE.search(word)
+        if possessive and len(word) > 3:
+            end -= 2
+            word = word[:-2]
+        key = fold(word)
+        if not key:
+            continue
+        gap = text[prev_end:start]
+        glue = _glue(gap) if tokens else GLUE_BREAK
+        tokens.append(Token(start, end, key, word[0].isupper(), word.isupper(), glue))
+        prev_end = m.end()
+    _mark_initials(tokens, text)
+    return tokens
+
+
+def _join(token: Token, text: str, end: int) -> None:
+    """Glue the second half of a word hyphenated across a line break onto its first half."""
+    token.end = end
+    pieces = _TOKEN.findall(text, token.start, end)
+    token.key = fold("".join(pieces))
+    token.particle = False
+
+
+def _mark_initials(tokens: list[Token], text: str) -> None:
+    """A one-letter capital followed by a period is an initial; the period does not break a name."""
+    for i, token in enumerate(tokens):
+        if len(token.key) == 1 and token.cap and text[token.end : token.end + 1] == ".":
+            token.initial = True
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if nxt is not None and text[token.end + 1 : nxt.start].isspace():
+                nxt.glue = GLUE_SPACE

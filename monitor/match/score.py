@@ -1,0 +1,157 @@
+"""Verified runs -> accepted mentions with scores: the support, exclude and back-reference rules.
+
+Score meaning (0-100; `alerts.min_score` defaults to 90):
+
+- 100  the full name, every word exact (98 for a full alias)
+- 95   a strong short form: first given name + first surname, not all very common
+- 90   initials + all surnames; a full name of two very common words ("José García")
+- 92   a weak form supported by a strong mention of the same person in the same text
+       or headline (surnames only, maternal surname only, initial + surname, common names)
+- 90   a back-reference: a lone surname (or distinctive first name) after a strong
+       mention of the person in the same text; 92 after a title ("Sr. Hernández")
+- 85   a weak form supported only by one of the person's context words within 300
+       characters or in the headline (stored for review, not alerted at 90)
+- each typo edit costs 5 points (3 on a full name); support halves that cost
+
+Unsupported weak forms are not returned at all; a conflict (another name glued to the
+run) or an exclude word nearby rejects any form but a full name of three or more words.
+"""
+
+from __future__ import annotations
+
+from .classify import Verdict, neighbour
+from .index import Watchlist
+from .names import COMMON_NAMES, TITLES
+from .nearby import KeyIndex, phrases_near
+from .normalize import Token
+from .runs import Hit
+from .verify import Candidate
+
+STRONG_SUPPORTED = 92
+CONTEXT_SUPPORTED = 85
+BACKREF = 90
+BACKREF_TITLED = 92
+
+
+def typo_cost(candidate: Candidate, supported: bool) -> int:
+    per_edit = 3 if candidate.form in ("full", "alias") else 5
+    cost = per_edit * candidate.verdict.edits
+    return cost // 2 if supported else cost
+
+
+def decide(
+    candidates: list[Candidate],
+    watchlist: Watchlist,
+    keys: KeyIndex,
+    title_keys: set[str],
+    title_people: set[int],
+) -> None:
+    """Score every candidate in place and mark the ones to report."""
+    for c in candidates:
+        v = c.verdict
+        c.reasons = list(v.reasons)
+        if v.rejected:
+            c.score = 0
+            continue
+        c.context = phrases_near(watchlist.context[c.person], keys, c.start, c.end, title_keys)
+        excluded = phrases_near(watchlist.exclude[c.person], keys, c.start, c.end, title_keys)
+        name = watchlist.names[c.name_index]
+        if excluded and not (c.form in ("full", "alias") and len(name.parts) >= 3):
+            c.reasons.append(f"exclude word nearby: {', '.join(excluded)}")
+            c.score = 0
+            continue
+        others = any(
+            o.person == c.person and o is not c and o.verdict.strong and not o.verdict.rejected
+            for o in candidates
+        ) or c.person in title_people
+        if v.strong:
+            c.score = v.base - typo_cost(c, bool(c.context) or others)
+            c.accepted = True
+            c.reasons.append(f"strong form: score {c.score}")
+        elif others:
+            c.score = (95 if c.context else STRONG_SUPPORTED) - typo_cost(c, True)
+            c.accepted = True
+            c.reasons.append(f"weak form supported by a strong mention of the person: {c.score}")
+        elif c.context:
+            c.score = CONTEXT_SUPPORTED - typo_cost(c, True)
+            c.accepted = True
+            c.reasons.append(f"weak form supported by context {c.context}: {c.score}")
+        else:
+            c.score = v.base - typo_cost(c, False)
+            c.reasons.append(
+                f"weak form with no support (no strong mention, no context word): {c.score}, not reported"
+            )
+
+
+def backrefs(
+    tokens: list[Token],
+    ids: list[dict[int, int] | None],
+    accepted: list[Candidate],
+    watchlist: Watchlist,
+) -> list[Candidate]:
+    """Lone surnames (or distinctive first names) after a strong mention of the same person."""
+    first_strong: dict[int, int] = {}
+    for c in accepted:
+        if c.verdict.strong:
+            first_strong[c.person] = min(c.start, first_strong.get(c.person, c.start))
+    if not first_strong:
+        return []
+    taken = [(c.start, c.end) for c in accepted]
+    wanted: dict[str, list[tuple[int, int, int]]] = {}  # key -> (person, name index, part)
+    for n_index, name in enumerate(watchlist.names):
+        if name.person not in first_strong:
+            continue
+        for p_index, part in enumerate(name.parts):
+            if part.role == "s" or (p_index == 0 and not part.common and len(name.parts) > 1):
+                wanted.setdefault(part.key, []).append((name.person, n_index, p_index))
+    keys = watchlist.keys
+    out = []
+    for i, token in enumerate(tokens):
+        if not token.cap or any(a <= token.start < b for a, b in taken):
+            continue
+        options = [(k, 0) for k in [token.key] if k in wanted]
+        options += [(keys[v], e) for v, e in (ids[i] or {}).items() if e and keys[v] in wanted]
+        best = None
+        for key, edits in options:
+            for person, n_index, p_index in wanted[key]:
+                start = first_strong[person]
+                if start < token.start and (best is None or start > best[0]):
+                    best = (start, person, n_index, p_index, edits)
+        if best is None:
+            continue
+        _, person, n_index, p_index, edits = best
+        own = {p.key for p in watchlist.names[n_index].parts}
+        left, right = neighbour(tokens, i, -1), neighbour(tokens, i, 1)
+        clash = [
+            t for t in (left, right)
+            if t is not None and t.cap and t.key not in own and t.key not in TITLES
+            and (t.key in COMMON_NAMES or t.key in watchlist.vocab)
+        ]
+        if clash:
+            continue
+        titled = left is not None and left.key in TITLES
+        score = (BACKREF_TITLED if titled else BACKREF) - 5 * edits
+        verdict = Verdict("backref", False, score, edits, ["lone name word after a strong mention"])
+        c = Candidate(n_index, person, [Hit(i, p_index, edits)], token.start, token.end, verdict)
+        c.score, c.accepted = score, True
+        c.reasons = [*verdict.reasons, f"score {score}" + (" (after a title)" if titled else "")]
+        out.append(c)
+    return out
+
+
+def resolve_overlaps(candidates: list[Candidate]) -> list[Candidate]:
+    """One mention per person and span; where people's spans overlap, the longer, stronger wins."""
+    ranked = sorted(candidates, key=lambda c: (-c.length, -c.score, c.start))
+    kept: list[Candidate] = []
+    for c in ranked:
+        clash = False
+        for k in kept:
+            if k.start < c.end and c.start < k.end:
+                same_rank = (k.length, k.score, k.start, k.end) == (c.length, c.score, c.start, c.end)
+                if k.person == c.person or not same_rank:
+                    clash = True
+                    break
+        if not clash:
+            kept.append(c)
+    kept.sort(key=lambda c: (c.start, c.person))
+    return kept

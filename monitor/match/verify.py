@@ -1,0 +1,63 @@
+"""Candidate pairs -> verified runs: each with its form, base score, and reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .classify import Verdict, classify, conflict
+from .index import Watchlist
+from .lookup import candidates
+from .normalize import Token
+from .runs import Hit, best_run, grow
+
+
+@dataclass
+class Candidate:
+    """One possible mention of one person, before and after the support rules."""
+
+    name_index: int
+    person: int
+    hits: list[Hit]
+    start: int
+    end: int
+    verdict: Verdict
+    score: int = 0
+    accepted: bool = False
+    context: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def form(self) -> str:
+        return self.verdict.form
+
+    @property
+    def length(self) -> int:
+        return len(self.hits)
+
+
+def verify(
+    text: str, tokens: list[Token], ids: list[dict[int, int] | None], watchlist: Watchlist
+) -> list[Candidate]:
+    """Grow, order-check and classify every candidate the pair index proposes."""
+    seen: set[tuple[int, tuple[int, ...]]] = set()
+    out: list[Candidate] = []
+    for n_index, i, _j in candidates(tokens, ids, watchlist):
+        name = watchlist.names[n_index]
+        hits = grow(tokens, ids, name, watchlist.vocab, i)
+        found = best_run(hits, i, name, text, tokens)
+        if found is None:
+            continue
+        run, order = found
+        key = (n_index, tuple(h.token for h in run))
+        if key in seen:
+            continue
+        seen.add(key)
+        verdict = classify(run, order, name, tokens)
+        why = None if verdict.rejected else conflict(run, order, name, tokens, watchlist.vocab)
+        if why:
+            long_full = verdict.form in ("full", "alias") and len(name.parts) >= 3
+            verdict.reasons.append(why + ("; kept: full name of 3+ words" if long_full else ""))
+            verdict.rejected = not long_full
+        start, end = tokens[run[0].token].start, tokens[run[-1].token].end
+        out.append(Candidate(n_index, name.person, run, start, end, verdict))
+    return out
