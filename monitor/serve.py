@@ -27,6 +27,36 @@ SETTINGS = {
 }
 
 
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class ArchiveDatasette(Datasette):
+    """Datasette that answers only GET, HEAD and OPTIONS: nothing here is meant to change.
+
+    Refusing other methods at the door gives a clean 405 for any write attempt (an insert
+    API call, a POST to a canned query, a plugin's form) before a view sees it.
+    """
+
+    def app(self) -> Any:
+        inner = super().app()
+
+        async def read_only(scope: dict, receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+                await _method_not_allowed(send)
+                return
+            await inner(scope, receive, send)
+
+        return read_only
+
+
+async def _method_not_allowed(send: Any) -> None:
+    body = b"The archive is read-only here; change it with the monitor commands.\n"
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"allow", b"GET, HEAD, OPTIONS"),
+               (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 405, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class ReadOnlyArchive(Database):
     """The archive as Datasette sees it: reads through `mode=ro` connections, writes refused.
 
@@ -88,7 +118,7 @@ def build_datasette(
     name = database_name(path)
     merged = copy.deepcopy(metadata) if metadata is not None else metadata_for(name)
     _refuse_write_queries(merged)
-    ds = Datasette(
+    ds = ArchiveDatasette(
         files=[str(path)],
         metadata=merged,
         settings={**SETTINGS, **(settings or {})},

@@ -224,9 +224,8 @@ def test_no_write_queries_and_writes_refused(archive_path: Path) -> None:
     posts = fetch(archive_path, "/mentions/people/-/insert", "/mentions/-/create",
                   "/mentions/latest_mentions_24h", method="POST",
                   json={"row": {"name": "Intruder"}, "table": "x", "rows": [{"a": 1}]})
-    # No insert/create API in Datasette 0.65 (404); a read query refuses POST (405, or a
-    # 500 from Datasette 0.65.5's own view code for a canned query): nothing is written.
-    assert all(r.status_code >= 400 for r in posts), [r.status_code for r in posts]
+    assert all(r.status_code == 405 for r in posts), [r.status_code for r in posts]
+    assert "read-only" in posts[0].text
     assert len(rows(archive_path, "/mentions/people.json?_shape=array")) == 2
     assert len(rows(archive_path, "/mentions.json?_shape=array&sql=select+name+from+sqlite_master")) > 10
 
@@ -304,3 +303,10 @@ def test_fresh_config_serves_an_empty_archive(tmp_path: Path) -> None:
     metadata = json.loads(export_metadata(config.database, tmp_path / "m.json").read_text())
     assert "fresh" in metadata["databases"]
     assert 'href="/fresh/search_articles"' in metadata["description_html"]
+
+
+def test_dashboard_chart_when_the_plugin_is_installed(archive_path: Path) -> None:
+    pytest.importorskip("datasette_dashboards")
+    (page,) = fetch(archive_path, "/-/dashboards/mentions?person=Andry")
+    assert page.status_code == 200
+    assert "renderChart('timeline'" in page.text and '"db": "mentions"' in page.text
