@@ -80,8 +80,7 @@ def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
     config = load_config(config_path)
     summary = run_cycle(config, deliver=None if no_alerts else _deliver(), verbose=verbose)
     click.echo(summary.line())
-    for source, problems in summary.source_errors.items():
-        click.echo(f"{source}: {len(problems)} problem(s); first: {problems[0]}", err=True)
+    _report_problems(summary.source_errors)
     if summary.alerts is not None:
         for line in summary.alerts.lines():
             click.echo(line)
@@ -115,6 +114,15 @@ def match(config_path: str | None, people: tuple[str, ...], explain: bool, files
                 "end": m.end, "score": m.score, "form": m.form, "context": list(m.context),
                 "snippet": m.snippet,
             }, ensure_ascii=False))
+
+
+def _report_problems(source_errors: dict[str, list[str]], most: int = 20) -> None:
+    """Each bad page or source on stderr, so cron mails them; the full list is in the archive."""
+    for source, problems in source_errors.items():
+        for problem in problems[:most]:
+            click.echo(f"{source}: {problem}", err=True)
+        if len(problems) > most:
+            click.echo(f"{source}: ... and {len(problems) - most} more (see the fetch_errors table)", err=True)
 
 
 def _deliver():

@@ -385,10 +385,10 @@ class _Reader:
         if not isinstance(data, dict):
             raise self.fail(t, "must be an [alerts.email] table")
         keys = {"smtp_host", "smtp_port", "starttls", "ssl", "from", "to", "username_env", "password_env", "timeout"}
-        self.check_keys(data, keys, p, t)
         for key in ("username", "password"):
-            if key in data:  # caught by check_keys, but say why: secrets stay out of files
+            if key in data:  # say why, before the generic unknown-key message
                 raise self.fail(p + key, f"put the secret in an environment variable and name it with {key}_env", t)
+        self.check_keys(data, keys, p, t)
         to = self.strings(data, "to", p, t)
         if not to:
             raise self.fail(p + "to", "needs at least one address", t)

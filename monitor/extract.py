@@ -11,6 +11,8 @@ from lxml.etree import ParserError
 from .items import Article, Page
 
 logger = logging.getLogger(__name__)
+# trafilatura warns about every page it discards; we report those ourselves, once, per run.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 # Below this many characters trafilatura's output is a fragment (a caption, a consent
 # banner), not an article; the feed entry's own text is a better stand-in.

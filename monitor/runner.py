@@ -51,7 +51,7 @@ def scrapy_settings(config: Config, run_id: int | None = None, verbose: bool = F
     settings.set("MONITOR_CONFIG", str(config.path), priority="cmdline")
     if run_id:
         settings.set("MONITOR_RUN_ID", run_id, priority="cmdline")
-    settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
+    settings.set("LOG_LEVEL", "DEBUG" if verbose else "WARNING", priority="cmdline")
     return settings
 
 

@@ -32,7 +32,9 @@ class SitesSpider(SourceSpider):
             yield self.page(response.request, html=response.text, response=response)
         if meta["depth_left"] <= 0:
             return
-        extractor = LinkExtractor(allow=site.allow or (), allow_domains=[urlsplit(site.start_url).hostname])
+        # netloc, not hostname: Scrapy compares domains with the port included.
+        domain = urlsplit(site.start_url).netloc.lower().removeprefix("www.")
+        extractor = LinkExtractor(allow=site.allow or (), allow_domains=[domain])
         for link in extractor.extract_links(response):
             request = self.article_request(link.url, meta["source"], "site")
             yield request.replace(
