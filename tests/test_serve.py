@@ -68,6 +68,8 @@ def archive_path(tmp_path: Path) -> Path:
                                  fetched=2, new=2, errors=0)
     archive.record_source_result(run_id, "https://broken.example/rss", "feed", status="error",
                                  fetched=0, new=0, errors=1, error="HTTP 503")
+    archive.record_source_result(run_id, "https://site.example/", "site", status="ok",
+                                 fetched=1, new=0, errors=0)
     archive.record_error(run_id, "https://broken.example/rss", "https://broken.example/rss",
                          "HTTP 503")
     archive.finish_run(run_id, articles_new=3, mentions_new=2)
@@ -203,11 +205,14 @@ def test_alerts_failed_or_pending(archive_path: Path) -> None:
 
 
 def test_source_health(archive_path: Path) -> None:
-    broken, ok = rows(archive_path, "/mentions/source_health.json?_shape=array")
+    broken, ok, site = rows(archive_path, "/mentions/source_health.json?_shape=array")
     assert broken["url"] == "https://broken.example/rss"
-    assert (broken["last_status"], broken["failed_runs"], broken["page_errors_7d"]) == ("error", 1, 1)
-    assert broken["last_success"] is None
+    assert (broken["last_status"], broken["failed_runs_7d"], broken["errors_7d"],
+            broken["page_errors_7d"], broken["last_success"]) == ("error", 1, 1, 1, None)
     assert ok["url"] == "https://news.example/feed" and ok["last_success"] is not None
+    assert ok["articles_new"] == 2
+    # A source seen only in a run (a site crawl the sources table does not list) shows too.
+    assert (site["url"], site["kind"], site["last_status"]) == ("https://site.example/", "site", "ok")
 
 
 def test_no_write_queries_and_writes_refused(archive_path: Path) -> None:
