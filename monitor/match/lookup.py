@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from .index import Watchlist, delete_depth, deletions, pair_key
 from .names import COMMON_NAMES, CONNECTORS
@@ -26,7 +26,7 @@ def edit_budget(length: int) -> int:
 
 
 def token_edits(text_key: str, name_key: str, common: bool) -> int | None:
-    """Edits between a text word and a name token, or None when over budget.
+    """Edits (OSA: a swap of neighbours is one) between a text word and a name token, or None.
 
     A different first letter counts one extra edit, and very common names get one edit
     less: "Fernández" is a real surname, not a typo of "Hernández".
@@ -35,7 +35,7 @@ def token_edits(text_key: str, name_key: str, common: bool) -> int | None:
     if budget <= 0:
         return 0 if text_key == name_key else None
     extra = 1 if text_key[0] != name_key[0] else 0
-    dist = Levenshtein.distance(text_key, name_key, score_cutoff=budget)
+    dist = OSA.distance(text_key, name_key, score_cutoff=budget)
     return dist + extra if dist + extra <= budget else None
 
 
@@ -71,13 +71,14 @@ def resolve(tokens: list[Token], watchlist: Watchlist) -> list[dict[int, int] | 
     out: list[dict[int, int] | None] = []
     for token in tokens:
         vid = vocab.get(token.key)
-        if vid is not None:
-            out.append({vid: 0})
-        elif token.cap and len(token.key) >= 4 and token.key not in COMMON_NAMES:
+        found = None if vid is None else {vid: 0}
+        # A watched token may still be a typo of another watched token (in a big
+        # watchlist most spellings are somebody's name), so known tokens are looked up too.
+        if token.cap and len(token.key) >= 4 and token.key not in COMMON_NAMES:
             hits = fuzzy_ids(token.key, watchlist)
-            out.append(dict(hits) if hits else None)
-        else:
-            out.append(None)
+            if hits:
+                found = dict(hits) | (found or {})
+        out.append(found)
     return out
 
 

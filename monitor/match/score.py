@@ -25,7 +25,7 @@ from .names import COMMON_NAMES, TITLES
 from .nearby import KeyIndex, phrases_near
 from .normalize import Token
 from .runs import Hit
-from .verify import Candidate
+from .verify import Candidate, is_unambiguous
 
 STRONG_SUPPORTED = 92
 CONTEXT_SUPPORTED = 85
@@ -56,7 +56,7 @@ def decide(
         c.context = phrases_near(watchlist.context[c.person], keys, c.start, c.end, title_keys)
         excluded = phrases_near(watchlist.exclude[c.person], keys, c.start, c.end, title_keys)
         name = watchlist.names[c.name_index]
-        if excluded and not (c.form in ("full", "alias") and len(name.parts) >= 3):
+        if excluded and not is_unambiguous(v, name):
             c.reasons.append(f"exclude word nearby: {', '.join(excluded)}")
             c.score = 0
             continue

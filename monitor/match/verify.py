@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .classify import Verdict, classify, conflict
+from .forms import NameModel
 from .index import Watchlist
 from .lookup import candidates
 from .normalize import Token
 from .runs import Hit, best_run, grow
+
+
+def is_unambiguous(verdict: Verdict, name: NameModel) -> bool:
+    """A full name of 3+ words with at least one uncommon word: a neighbouring name or an
+    exclude word does not make it someone else."""
+    full = verdict.form in ("full", "alias") and not verdict.rejected
+    return full and len(name.parts) >= 3 and any(not p.common for p in name.parts)
 
 
 @dataclass
@@ -55,8 +63,8 @@ def verify(
         verdict = classify(run, order, name, tokens)
         why = None if verdict.rejected else conflict(run, order, name, tokens, watchlist.vocab)
         if why:
-            long_full = verdict.form in ("full", "alias") and len(name.parts) >= 3
-            verdict.reasons.append(why + ("; kept: full name of 3+ words" if long_full else ""))
+            long_full = is_unambiguous(verdict, name)
+            verdict.reasons.append(why + ("; kept: full, distinctive name" if long_full else ""))
             verdict.rejected = not long_full
         start, end = tokens[run[0].token].start, tokens[run[-1].token].end
         out.append(Candidate(n_index, name.person, run, start, end, verdict))

@@ -1,0 +1,95 @@
+"""Precision, recall and F1 of the name matcher per variant type over the labelled set.
+
+Usage: python benchmarks/match_quality.py [--errors]
+
+Reads tests/files/matching/{people.json, generated_people.json, cases.jsonl,
+generated.jsonl}. A case counts per person: a watched person found in the text is a
+true positive if the case lists them, a false positive otherwise; a listed person not
+found is a false negative. `--min-score N` counts only mentions scoring at least N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from monitor.items import Person
+from monitor.match import compile_watchlist, find_mentions
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "files" / "matching"
+
+
+def load_people() -> list[Person]:
+    rows = []
+    for name in ("people.json", "generated_people.json"):
+        rows += json.loads((DATA / name).read_text(encoding="utf-8"))
+    return [
+        Person(
+            r["name"],
+            tuple(r.get("aliases", ())),
+            tuple(r.get("context", ())),
+            tuple(r.get("exclude", ())),
+        )
+        for r in rows
+    ]
+
+
+def load_cases() -> list[dict]:
+    cases = []
+    for name in ("cases.jsonl", "generated.jsonl"):
+        with open(DATA / name, encoding="utf-8") as f:
+            cases += [json.loads(line) for line in f if line.strip()]
+    return cases
+
+
+def evaluate(min_score: int = 0) -> tuple[dict[str, list[int]], list[str]]:
+    """{variant: [tp, fp, fn]} and a list of error descriptions."""
+    watchlist = compile_watchlist(load_people())
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    errors = []
+    for case in load_cases():
+        mentions = find_mentions(case["text"], watchlist, title=case.get("title", ""))
+        found = {m.person.name for m in mentions if m.score >= min_score}
+        if case.get("title"):
+            found |= {m.person.name for m in find_mentions(case["title"], watchlist, title=case["title"])}
+        expected = set(case["people"])
+        row = counts[case["variant"]]
+        row[0] += len(found & expected)
+        row[1] += len(found - expected)
+        row[2] += len(expected - found)
+        if found != expected:
+            errors.append(f"{case['id']} [{case['variant']}] {case['text']!r}: "
+                          f"missed {sorted(expected - found)}, extra {sorted(found - expected)}")
+    return dict(counts), errors
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--errors", action="store_true", help="list every wrong case")
+    parser.add_argument("--min-score", type=int, default=0)
+    args = parser.parse_args()
+    counts, errors = evaluate(args.min_score)
+    print(f"{'variant':22} {'tp':>4} {'fp':>4} {'fn':>4} {'prec':>6} {'recall':>6} {'F1':>6}")
+    total = [0, 0, 0]
+    for variant in sorted(counts):
+        tp, fp, fn = counts[variant]
+        total = [a + b for a, b in zip(total, counts[variant], strict=True)]
+        p, r, f = prf(tp, fp, fn)
+        print(f"{variant:22} {tp:4} {fp:4} {fn:4} {p:6.3f} {r:6.3f} {f:6.3f}")
+    p, r, f = prf(*total)
+    print(f"{'ALL':22} {total[0]:4} {total[1]:4} {total[2]:4} {p:6.3f} {r:6.3f} {f:6.3f}")
+    if args.errors:
+        print("\n".join(errors))
+
+
+if __name__ == "__main__":
+    main()
