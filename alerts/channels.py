@@ -75,7 +75,7 @@ class SlackChannel(Channel):
         assert settings.slack is not None
         self.settings = settings.slack
         self.url = env.get(self.settings.webhook_url_env, "").strip()
-        self.secrets = (self.url,) if self.url else ()
+        self.secrets = tuple(slack.secret_parts(self.url)) if self.url else ()
 
     def _url(self) -> str:
         if not self.url:

@@ -69,6 +69,11 @@ def _one_line(text: str) -> str:
     return " ".join((text or "").split())
 
 
+def _squash(text: str) -> str:
+    """Whitespace runs (newlines included) to one space, keeping the edges: for snippet pieces."""
+    return re.sub(r"\s+", " ", text or "")
+
+
 def _clip(text: str, limit: int) -> str:
     text = _one_line(text)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -129,6 +134,7 @@ def plain_text(items: Sequence[AlertItem]) -> str:
             out.append(f"  {_one_line(outlet)}: {_one_line(url)}")
         pieces = highlight(_clip(item.snippet, SNIPPET_CHARS), item.matched)
         snippet = "".join(f"*{t}*" if hit else t for t, hit in pieces)
+        snippet = _squash(snippet).strip()
         if snippet:
             out.append(f"  “{snippet}”")
         out.append("")
@@ -147,7 +153,7 @@ def html_body(items: Sequence[AlertItem]) -> str:
         flag = ('<span style="background:#b00020;color:#fff;padding:1px 6px;border-radius:3px;'
                 'font-size:12px">FIRST MENTION EVER</span> ') if item.first_for_person else ""
         snippet = "".join(
-            f'<mark style="background:#ffe066">{e(t)}</mark>' if hit else e(t)
+            f'<mark style="background:#ffe066">{e(t, squash=True)}</mark>' if hit else e(t, squash=True)
             for t, hit in highlight(_clip(item.snippet, SNIPPET_CHARS), item.matched)
         )
         links = ", ".join(_html_link(url, outlet) for url, outlet in item.links[1:])
@@ -166,8 +172,8 @@ def html_body(items: Sequence[AlertItem]) -> str:
     return "\n".join(p for p in parts if p) + "\n"
 
 
-def _html(text: str) -> str:
-    return html.escape(_one_line(text), quote=True)
+def _html(text: str, squash: bool = False) -> str:
+    return html.escape(_squash(text) if squash else _one_line(text), quote=True)
 
 
 def _html_link(url: str, label: str) -> str:
@@ -179,9 +185,10 @@ def _html_link(url: str, label: str) -> str:
 # -- Slack --------------------------------------------------------------------------------
 
 
-def slack_escape(text: str) -> str:
+def slack_escape(text: str, squash: bool = False) -> str:
     """Slack's three control characters; with them escaped, `<!channel>` is just text."""
-    return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _squash(text) if squash else _one_line(text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None) -> list[dict]:
@@ -230,7 +237,7 @@ def slack_item_text(item: AlertItem) -> str:
 def _slack_snippet(item: AlertItem, budget: int) -> str:
     out, used = [], 0
     for piece, hit in highlight(_clip(item.snippet, SNIPPET_CHARS), item.matched):
-        escaped = slack_escape(piece)
+        escaped = slack_escape(piece, squash=True)
         if used + len(escaped) + 2 > budget:
             break  # cut between pieces so no escape (&amp;) or *bold* is split
         out.append(f"*{escaped}*" if hit and escaped.strip() else escaped)

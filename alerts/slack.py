@@ -38,7 +38,7 @@ def post(url: str, payload: dict, *, timeout: float) -> None:
         headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT},
         method="POST",
     )
-    secrets = [url, urlsplit(url).path]
+    secrets = secret_parts(url)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read(1024)
@@ -55,6 +55,12 @@ def post(url: str, payload: dict, *, timeout: float) -> None:
             redact(f"{where}: no answer ({type(e).__name__}: {e}); it may have been posted", secrets),
             maybe_delivered=True,
         ) from None
+
+
+def secret_parts(url: str) -> list[str]:
+    """The webhook URL, and the pieces of its path (the token) that could be echoed alone."""
+    path = urlsplit(url).path
+    return [url, path, *(part for part in path.split("/") if len(part) >= 6 and part != "services")]
 
 
 def _http_error(e: urllib.error.HTTPError, where: str, secrets: list[str]) -> DeliveryError:

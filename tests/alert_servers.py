@@ -64,8 +64,11 @@ class SMTPServer:
         elif tls is not None:
             kwargs.update(tls_context=tls, require_starttls=True)
         if credentials:
-            kwargs.update(authenticator=self._authenticator(credentials), auth_required=True,
-                          auth_require_tls=tls is not None)
+            # AUTH is required only after STARTTLS: aiosmtpd does not count implicit TLS as
+            # TLS for AUTH, and warns when AUTH is required over plain text.
+            starttls = tls is not None and not implicit_tls
+            kwargs.update(authenticator=self._authenticator(credentials), auth_required=starttls,
+                          auth_require_tls=starttls)
         self._kwargs = kwargs
         self.controller: Controller | None = None
 
@@ -74,7 +77,7 @@ class SMTPServer:
             ok = isinstance(auth_data, LoginPassword) and (
                 auth_data.login.decode(), auth_data.password.decode()) == credentials
             self.logins.append(auth_data.login.decode() if isinstance(auth_data, LoginPassword) else "?")
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)  # let aiosmtpd answer 535
 
         return check
 
@@ -151,7 +154,7 @@ class SlackServer:
         self.token = "XXsecretTOKENxx1234567890"
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -267,6 +270,13 @@ class AlertWorld:
         mention = Mention(person=self.people[person], matched=person, start=start, end=start + len(person),
                           score=score, snippet=text[max(0, start - 60): start + len(person) + 60])
         return self.archive.save_article(article, [mention], self.ids)
+
+    def use_email(self, **changes) -> None:
+        """Change [alerts.email] settings (login, TLS, port) for the next sends."""
+        from dataclasses import replace
+
+        self.settings = replace(self.settings, email=replace(self.settings.email, **changes))
+        self.archive.alerts = self.settings
 
     def send(self, **kwargs):
         from alerts import Backoff, send_pending
