@@ -200,3 +200,16 @@ def people_list(config_path: str | None) -> None:
     for row in rows:
         extra = f"  aliases: {row['aliases']}" if row["aliases"] else ""
         click.echo(f"{row['name']}  ({row['mentions']} mentions){extra}")
+
+
+@cli.command()
+@config_option
+@click.option("--port", type=int, default=8001, show_default=True, help="Port to serve on (127.0.0.1).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+def serve(config_path: str | None, port: int, host: str) -> None:
+    """Browse and search the archive in Datasette (read-only), with canned queries."""
+    from .serve import database_name, serve as serve_archive
+
+    config = load_config(config_path)
+    click.echo(f"Serving {config.database} at http://{host}:{port}/{database_name(config.database)} (Ctrl-C stops)")
+    serve_archive(config, port=port, host=host)
