@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from .names import COMMON_GIVEN, COMMON_NAMES, COMMON_SURNAMES, CONNECTORS, PARTICLES, TITLES
 from .normalize import GLUE_PUNCT, tokenize
 
+# Generational suffixes are not surnames: "Patrick Carlineo Jr." is Patrick Carlineo.
+_SUFFIXES = frozenset({"jr", "snr", "jnr", "ii", "iii", "iv"})
+
 
 @dataclass(frozen=True)
 class Part:
@@ -60,6 +63,8 @@ def _units(text: str) -> tuple[list[list[str]], bool]:
             connector = True
             continue
         if not units and token.key in TITLES and len(token.key) > 1:
+            continue
+        if units and token.key in _SUFFIXES:
             continue
         if units and token.glue == GLUE_PUNCT and text[token.start - 1] != ",":
             units[-1].append(token.key)

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from .classify import Verdict, neighbour
 from .index import Watchlist
-from .names import COMMON_NAMES, TITLES
+from .names import COMMON_NAMES, NOT_NAMES, TITLES
 from .nearby import KeyIndex, phrases_near
-from .normalize import Token
+from .normalize import GLUE_BREAK, Token
 from .runs import Hit
 from .verify import Candidate, is_unambiguous
 
@@ -127,6 +127,13 @@ def backrefs(
             if t is not None and t.cap and t.key not in own and t.key not in TITLES
             and (t.key in COMMON_NAMES or t.key in watchlist.vocab)
         ]
+        # "his mother, Yolimar Romero": an unknown capitalized word right before the
+        # surname, mid-sentence, is most likely another given name.
+        if (
+            left is not None and left.cap and not left.upper and left.key not in own
+            and left.key not in TITLES and left.key not in NOT_NAMES and _mid_sentence(tokens, i - 1)
+        ):
+            clash.append(left)
         if clash:
             continue
         titled = left is not None and left.key in TITLES
@@ -137,6 +144,10 @@ def backrefs(
         c.reasons = [*verdict.reasons, f"score {score}" + (" (after a title)" if titled else "")]
         out.append(c)
     return out
+
+
+def _mid_sentence(tokens: list[Token], i: int) -> bool:
+    return i > 0 and tokens[i].glue != GLUE_BREAK
 
 
 def resolve_overlaps(candidates: list[Candidate]) -> list[Candidate]:
