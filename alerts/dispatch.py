@@ -62,6 +62,10 @@ class DispatchReport:
     def pending(self) -> int:
         return sum(c.pending for c in self.channels.values())
 
+    def run_counts(self) -> dict[str, int]:
+        """The `runs` table's alert columns."""
+        return {"alerts_sent": self.sent, "alerts_failed": self.failed}
+
     def lines(self) -> list[str]:
         """One line per channel for the run summary."""
         out = []

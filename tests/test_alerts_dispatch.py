@@ -248,3 +248,72 @@ def test_reviewer_rejection_before_dispatch_stops_the_alert(world, smtp_server):
     world.db["reviews"].insert({"person_id": world.ids[ANDRY], "article_id": saved.article_id,
                                 "verdict": "rejected", "reviewed_at": "2025-01-01"})
     assert world.send().sent == 0 and smtp_server.messages == []
+
+
+def test_split_slack_alert_resumes_after_the_parts_already_posted(world, slack_server):
+    from alerts import compose
+
+    for n in range(60):
+        person = (ANDRY, NERI, MERWIL)[n % 3]
+        words = " ".join(f"w{n}x{i}" for i in range(60))  # distinct texts: 60 stories, not 3
+        world.add(person, text=f"Report {n}: {words} {person} {words}.")
+    slack_server.replies = [Reply(), Reply(500, "boom")]  # part 1 posted, part 2 fails
+    world.send()
+    row = world.alerts("slack")[0]
+    assert row["parts_sent"] == 1 and row["maybe_delivered"] == 1 and row["status"] == "pending"
+    parts = len(compose.slack_payloads(world_items(world, row["id"]), alert_id=row["id"]))
+    assert parts >= 2
+    world.send()
+    assert len(slack_server.received) == parts  # part 1 was not posted again
+    sections = [b for p in slack_server.received for b in p["blocks"] if b["type"] == "section"]
+    assert len(sections) == 60
+
+
+def world_items(world, alert_id):
+    from alerts.content import loads
+
+    return loads(world.alerts("slack")[0]["content"])
+
+
+def test_no_answer_after_sending_freezes_the_alert_and_new_mentions_go_separately(world, slack_server):
+    world.add(ANDRY)
+    world.settings = world.settings.__class__(**{**world.settings.__dict__,
+                                                 "slack": world.settings.slack.__class__("TEST_SLACK_WEBHOOK", 0.3)})
+    slack_server.replies = [Reply(silent_for=1.0)]
+    world.send()
+    first = world.alerts("slack")[0]
+    assert first["maybe_delivered"] == 1 and "may have been posted" in first["error"]
+    world.add(NERI)
+    world.send()
+    rows = world.alerts("slack")
+    assert len(rows) == 2 and all(r["status"] == "sent" for r in rows)
+    assert len(json.loads(rows[0]["mention_ids"])) == 1  # the in-doubt alert went out unchanged
+    assert rows[0]["content"] == first["content"] and rows[0]["message_id"] == first["message_id"]
+
+
+def test_file_channel_writes_one_json_per_alert(tmp_path, smtp_server):
+    w = AlertWorld(tmp_path, None, None, file_channel=True)
+    w.add(ANDRY)
+    w.add(NERI)
+    assert w.send().channels["file"].sent == 1
+    files = sorted((tmp_path / "outbox-files").iterdir())
+    assert [f.name for f in files] == ["alert-000001.json"]
+    document = json.loads(files[0].read_text())
+    assert document["subject"].startswith("2 new mentions") and len(document["mentions"]) == 2
+    assert {m["person"] for m in document["mentions"]} == {ANDRY, NERI}
+    assert w.send().sent == 0 and len(list((tmp_path / "outbox-files").iterdir())) == 1
+    w.archive.close()
+
+
+def test_send_test_reports_each_channel_with_the_servers_error(world, smtp_server, slack_server):
+    from alerts import send_test
+
+    results = send_test(world.settings, env=world.env)
+    assert [(c, ok) for c, ok, _ in results] == [("email", True), ("slack", True)]
+    assert smtp_server.messages[0]["Subject"] == "mention-monitor test message"
+    slack_server.always = Reply(403, "invalid_token")
+    smtp_server.stop()
+    results = send_test(world.settings, env=world.env)
+    assert [(c, ok) for c, ok, _ in results] == [("email", False), ("slack", False)]
+    assert "ConnectionRefused" in results[0][2] and "HTTP 403 invalid_token" in results[1][2]
+    assert slack_server.token not in results[1][2]
