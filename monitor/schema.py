@@ -260,6 +260,41 @@ def m002_alert_delivery_state(db: Database) -> None:
     db["alerts"].add_column("content", str)
 
 
+@migrations()
+def m003_change_watch(db: Database) -> None:
+    """Change watch and review (monitor/changes.py, monitor/review.py)."""
+    # When a re-check first found the page no longer naming this mention's person.
+    db["mentions"].add_column("vanished_at", str)
+    # Alerts about a page that changed after it named someone, one row per (channel,
+    # kind, person, article); like the outbox, alert_id stays NULL until dispatched.
+    db["change_alerts"].create(
+        {
+            "id": int,
+            "channel": str,
+            "kind": str,  # vanished: the page no longer names the person
+            "person_id": int,
+            "article_id": int,
+            "mention_id": int,  # the earlier mention that is gone
+            "check_id": int,  # the re-check that found it
+            "created_at": str,
+            "alert_id": int,
+        },
+        pk="id",
+        foreign_keys=[("person_id", "people", "id"), ("article_id", "articles", "id"),
+                      ("mention_id", "mentions", "id"), ("check_id", "checks", "id")],
+    )
+    db["change_alerts"].create_index(["channel", "kind", "person_id", "article_id"], unique=True)
+    db["change_alerts"].create_index(["alert_id"])
+    # Every mention with its reviewer's verdict, for reviewing in Datasette.
+    db.create_view("review_queue", """
+        select m.id as mention_id, p.name as person, m.matched, m.score, m.snippet, a.title, a.url,
+               m.first_for_person, m.created_at, m.vanished_at, r.verdict, r.note, r.reviewed_at
+        from mentions m
+        join people p on p.id = m.person_id
+        join articles a on a.id = m.article_id
+        left join reviews r on r.person_id = m.person_id and r.article_id = m.article_id
+    """)
+
 def migrate(db: Database) -> None:
     """Bring the archive up to the current schema; safe to call on every open."""
     migrations.apply(db)
