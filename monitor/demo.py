@@ -79,9 +79,9 @@ class DemoResult:
             f"  sources       {s.sources} (an RSS feed, a news sitemap, a link-following site crawl)",
             f"  pages fetched {s.pages}",
             f"  articles      {self.articles} stored",
-            f"  mentions      {s.mentions_new}",
+            f"  mentions      {s.mentions_new}, of the demo watchlist's three people:",
         ]
-        lines += [f"      {row['n']:3d}  {row['person']}" for row in s.by_person]
+        lines += [f"      {row['person']:<30} named in {row['n']} articles" for row in s.by_person]
         if self.alert_files:
             lines.append(f"  alerts        {self.alert_files} written to {self.directory / 'alerts'}/ (file channel)")
         if s.source_errors:

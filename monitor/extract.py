@@ -72,8 +72,11 @@ def extract_fields(html: str, url: str) -> dict | None:
 
 
 def _looks_like_article(fields: dict) -> bool:
-    """Section fronts and tag pages carry neither a date nor og:type article."""
-    return fields.get("pagetype") == "article" or bool(fields.get("published"))
+    """Section fronts and tag pages say og:type website, or carry no date at all."""
+    pagetype = (fields.get("pagetype") or "").lower()
+    if pagetype:
+        return pagetype == "article"
+    return bool(fields.get("published"))
 
 
 def _page_language(tree) -> str | None:

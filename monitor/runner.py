@@ -33,7 +33,7 @@ class RunSummary:
     alerts: Any = None
 
     def line(self) -> str:
-        people = ", ".join(f"{p['person']} ({p['n']})" for p in self.by_person[:5])
+        people = ", ".join(f"{p['person']} ({p['n']} articles)" for p in self.by_person[:5])
         text = (
             f"run {self.run_id}: {self.sources} sources, {self.pages} pages fetched, "
             f"{self.articles_new} new articles, {self.mentions_new} new mentions"

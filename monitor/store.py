@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from . import outbox, schema
 from .config import AlertSettings
 from .items import Article, Mention, Person
-from .stories import fingerprint, same_story
+from .stories import fingerprint, maybe_same_story, same_story
 from .urls import canonical_url, url_key
 
 # Syndicated copies are looked for among articles fetched this recently.
@@ -135,21 +135,25 @@ class Archive:
                     "fingerprint": f"{fp:016x}",
                 }
             ).last_pk
-            story_id = self._story_for(article_id, fp, article.fetched_at or now)
+            story_id = self._story_for(article_id, fp, article.text, article.fetched_at or now)
             self.db["articles"].update(article_id, {"story_id": story_id})
             mention_ids, queued = self._add_mentions(article_id, story_id, article, mentions, people_ids, now)
             if mention_ids and article.body:
                 self._keep_response(article_id, article)
         return Saved(article_id, True, tuple(mention_ids), queued)
 
-    def _story_for(self, article_id: int, fp: int, fetched_at: str) -> int:
+    def _story_for(self, article_id: int, fp: int, text: str, fetched_at: str) -> int:
+        """The story an article belongs to: that of an earlier near-identical text, or its own."""
         rows = self.db.execute(
             "select id, fingerprint, story_id from articles where id != ? and fetched_at >= "
             "datetime(?, ?) and fingerprint is not null order by id",
             [article_id, fetched_at, f"-{STORY_WINDOW_DAYS} days"],
-        )
+        ).fetchall()
         for other_id, other_fp, story_id in rows:
-            if same_story(fp, int(other_fp, 16)):
+            if not maybe_same_story(fp, int(other_fp, 16)):
+                continue
+            other_text = self.db.execute("select text from articles where id = ?", [other_id]).fetchone()[0]
+            if same_story(text, other_text or ""):
                 return story_id or other_id
         return article_id
 
@@ -266,8 +270,9 @@ class Archive:
             )
 
     def mentions_since(self, run_started_at: str) -> list[dict]:
+        """Per person, how many articles stored since then name them."""
         return list(self.db.query(
-            "select p.name as person, count(*) as n from mentions m join people p on p.id = m.person_id "
+            "select p.name as person, count(distinct m.article_id) as n from mentions m join people p on p.id = m.person_id "
             "where m.created_at >= ? group by p.name order by n desc, p.name", [run_started_at]))
 
 
