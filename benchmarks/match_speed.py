@@ -141,7 +141,7 @@ def main() -> None:
         if size == 1000:
             base_ms = ms
         naive_s = f"{naive:11.1f}" if naive else f"{'-':>11}"
-        speedup = f"{fast / naive:7.0f}x" if naive else f"{'-':>8}"
+        speedup = f"{fast / naive:7.1f}x" if naive else f"{'-':>8}"
         print(f"{size:7} {compile_s:9.2f} {fast:8.0f} {ms:7.2f} {naive_s} {speedup} {mentions:8}")
     if base_ms:
         print(f"cost at 50k / cost at 1k: {ms / base_ms:.2f}x" if size == 50000 else "")

@@ -6,8 +6,7 @@ Strong forms identify the person on their own; weak forms need support (score.py
 - alias: every part of a configured alias. Strong.
 - short: first given name + first surname (others optional). Strong, unless every
   word matched is a very common name ("José Hernández").
-- short: given-name initials + all surnames ("A. J. Hernández Romero"). Strong with two
-  initials or a non-common surname.
+- short: first-name initial + all (2+) surnames ("A. Hernández Romero"). Strong.
 - short: first given name + maternal surname only; one initial + one surname. Weak.
 - surnames: two or more surnames, no given name. Weak.
 
@@ -77,10 +76,10 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
         )
     if has_g1:
         return Verdict("short", False, 75, edits, ["first given name + maternal surname only"])
-    if initials and s_covered == s_units and len(s_units) >= 2:
-        if len(initials) >= 2 or any(not parts[i].common for i in covered if parts[i].role == "s"):
-            return Verdict("short", True, 90, edits, ["initials + all surnames"])
-        return Verdict("short", False, 75, edits, ["one initial + common surnames"])
+    if covered.get(g1) and s_covered == s_units and len(s_units) >= 2:
+        # The first given name's initial and both family names: as specific as a
+        # given name + one surname (nomenklatura weighs an initial at half a name).
+        return Verdict("short", True, 90, edits, ["first-name initial + all surnames"])
     if initials:
         return Verdict("short", False, 70, edits, ["initial + one surname"])
     if len(s_covered) >= 2:

@@ -4,7 +4,7 @@ Score meaning (0-100; `alerts.min_score` defaults to 90):
 
 - 100  the full name, every word exact (98 for a full alias)
 - 95   a strong short form: first given name + first surname, not all very common
-- 90   initials + all surnames; a full name of two very common words ("José García")
+- 90   first-name initial + all surnames; a full name of two very common words ("José García")
 - 92   a weak form supported by a strong mention of the same person in the same text
        or headline (surnames only, maternal surname only, initial + surname, common names)
 - 90   a back-reference: a lone surname (or distinctive first name) after a strong
@@ -14,7 +14,8 @@ Score meaning (0-100; `alerts.min_score` defaults to 90):
 - each typo edit costs 5 points (3 on a full name); support halves that cost
 
 Unsupported weak forms are not returned at all; a conflict (another name glued to the
-run) or an exclude word nearby rejects any form but a full name of three or more words.
+run) or an exclude word nearby rejects any form but a full name of three or more words
+with at least one uncommon word.
 """
 
 from __future__ import annotations
