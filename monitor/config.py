@@ -112,6 +112,12 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class EvidenceSettings:
+    # Re-check each mentioned article this many days after it was first fetched.
+    recheck_days: tuple[float, ...] = (1.0, 7.0, 30.0)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     database: Path
@@ -123,13 +129,14 @@ class Config:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     people_file: Path | None = None
+    evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
 
     @property
     def lock_path(self) -> Path:
         return self.database.with_name(self.database.name + ".lock")
 
 
-TOP_KEYS = {"database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts"}
+TOP_KEYS = {"database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts", "evidence"}
 PERSON_KEYS = {"name", "aliases", "context", "exclude", "search", "notes", "min_score"}
 
 
@@ -280,6 +287,7 @@ class _Reader:
             crawl=self.crawl(data.get("crawl", {})),
             alerts=self.alerts(data.get("alerts", {})),
             people_file=people_path,
+            evidence=self.evidence(data.get("evidence", {})),
         )
 
     def person(self, data: dict, index: int) -> Person:
@@ -362,6 +370,16 @@ class _Reader:
             full_fetch_hours=self.number(data, "full_fetch_hours", "crawl.", d.full_fetch_hours, "crawl"),
             max_age_days=self.number(data, "max_age_days", "crawl.", None, "crawl"),
         )
+
+    def evidence(self, data: Any) -> EvidenceSettings:
+        if not isinstance(data, dict):
+            raise self.fail("evidence", "must be an [evidence] table")
+        self.check_keys(data, {"recheck_days"}, "evidence.", "evidence")
+        days = data.get("recheck_days", list(EvidenceSettings().recheck_days))
+        if not isinstance(days, list) or not all(isinstance(d, (int, float)) and not isinstance(d, bool) and d >= 0
+                                                 for d in days):
+            raise self.fail("evidence.recheck_days", f"must be a list of days (numbers >= 0), got {days!r}", "evidence")
+        return EvidenceSettings(recheck_days=tuple(sorted(float(d) for d in days)))
 
     def alerts(self, data: Any) -> AlertSettings:
         if not isinstance(data, dict):
