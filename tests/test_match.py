@@ -163,12 +163,18 @@ PRECISION = [
     ("longer name containing a watched one", "Andry José Hernández Moreno, a baker, won."),
     ("maternal surname only, no support", "María Ortega vendió su casa."),
     ("list with commas", "Winners: Romero, Andry Pérez and Hernández, Luis."),
+    ("one initial + one surname, no support", "A. Hernández said the road is closed."),
+    ("surnames in reverse order", "Romero Hernández won the race."),
 ]
 
 
 @pytest.mark.parametrize(("case", "text"), PRECISION, ids=[p[0] for p in PRECISION])
 def test_precision_case(case: str, text: str) -> None:
     assert found(text) == []
+
+
+def test_first_initial_and_both_surnames_is_strong() -> None:
+    only("A. Hernández Romero was listed.", "A. Hernández Romero")
 
 
 def test_watched_name_inside_another_watched_name_is_not_both() -> None:
