@@ -54,11 +54,13 @@ class EmailChannel(Channel):
         self.secrets = (password,) if password else ()
 
     def deliver(self, alert: Outgoing, on_part: Callable[[int], None]) -> str:
+        if alert.parts_sent:
+            return ""  # the server accepted it before the run died: only the bookkeeping was left
         message = compose.email_message(
             alert.items, sender=self.settings.sender, to=self.settings.to, message_id=alert.message_id,
             date=datetime.fromisoformat(alert.created_at), alert_id=alert.alert_id,
         )
-        return smtp.send(self.settings, message, self.env, self.ssl_context)
+        return smtp.send(self.settings, message, self.env, self.ssl_context, on_sent=lambda: on_part(1))
 
     def probe(self, now: datetime) -> str:
         message = compose.probe_email(sender=self.settings.sender, to=self.settings.to,

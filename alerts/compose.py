@@ -201,7 +201,7 @@ def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None) -
     for item in items:
         block = {"type": "section", "text": {"type": "mrkdwn", "text": slack_item_text(item)}}
         chars = len(block["text"]["text"])
-        # Two blocks of each message are kept for the header and the part counter.
+        # Two blocks of each message are kept for the header and the footer.
         if groups[-1] and (len(groups[-1]) >= SLACK_MAX_BLOCKS - 2 or size + chars > SLACK_MESSAGE_CHARS):
             groups.append([])
             size = 0
@@ -210,11 +210,15 @@ def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None) -
     fallback = slack_escape(subject(items))
     payloads = []
     for number, blocks in enumerate(groups, 1):
-        head = [{"type": "header", "text": {"type": "plain_text", "text": _clip(subject(items), 150)}}]
+        head = {"type": "header", "text": {"type": "plain_text", "text": _clip(subject(items), 150)}}
+        # The alert number lets a reader match a message to its row in the `alerts` table.
+        notes = ["mention-monitor"]
+        if alert_id:
+            notes.append(f"alert #{alert_id}")
         if len(groups) > 1:
-            note = f"Part {number} of {len(groups)}" + (f" · alert #{alert_id}" if alert_id else "")
-            head.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
-        payloads.append({"text": fallback, "blocks": head + blocks, "unfurl_links": False})
+            notes.append(f"part {number} of {len(groups)}")
+        foot = {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(notes)}]}
+        payloads.append({"text": fallback, "blocks": [head, *blocks, foot], "unfurl_links": False})
     return payloads
 
 

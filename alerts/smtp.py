@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 
 from monitor.config import EmailSettings
@@ -17,11 +17,14 @@ def send(
     message: EmailMessage,
     env: Mapping[str, str],
     ssl_context: ssl.SSLContext | None = None,
+    on_sent: Callable[[], None] = lambda: None,
 ) -> str:
     """Deliver `message`; return a note ('' when all went well), raise DeliveryError if not sent.
 
     Every failure before the message data is handed over is a clean "not sent"; one
     after it (the server went silent before its final answer) may have been delivered.
+    `on_sent` runs as soon as the server has accepted the message, before QUIT, so the
+    caller can record it with the least delay.
     """
     user, password = _credentials(settings, env)
     where = f"SMTP {settings.smtp_host}:{settings.smtp_port}"
@@ -44,6 +47,7 @@ def send(
                        [password]),
                 maybe_delivered=True,
             ) from None
+        on_sent()
     finally:
         _close(client)
     if refused:

@@ -260,8 +260,10 @@ class AlertWorld:
 
         self.count += 1
         n = self.count
-        text = text or (f"Story number {n} about many things. Relatives of {person} said they had no news "
-                        f"since March, when {person} was sent to CECOT. Unique detail {n * 7919} here.")
+        # Distinct words per article, or the store rightly takes them for copies of one story.
+        unique = " ".join(f"d{n}w{i}" for i in range(25))
+        text = text or (f"Story number {n}: {unique}. Relatives of {person} said they had no news "
+                        f"since March, when {person} was sent to CECOT. {unique}.")
         if published == "now":
             published = datetime.now(timezone.utc).isoformat(timespec="seconds")
         start = text.index(person)
