@@ -91,11 +91,15 @@ class DemoResult:
             "",
             f"Archive: {self.directory / 'demo.db'}   Config: {config}",
             "Next:",
-            f"  monitor serve -c {config}       browse and search the mentions in Datasette",
-            f"  monitor match -c {config} FILE  try the matcher on any text",
-            f"  monitor rematch -c {config}     re-search the archive after editing the watchlist",
-            "  monitor init                          write a starter config for your own sources",
         ]
+        commands = [
+            (f"monitor serve -c {config}", "browse and search the mentions in Datasette"),
+            (f"monitor match -c {config} FILE", "try the matcher on any text"),
+            (f"monitor rematch -c {config}", "re-search the archive after editing the watchlist"),
+            ("monitor init", "write a starter config for your own sources"),
+        ]
+        width = max(len(command) for command, _ in commands)
+        lines += [f"  {command:<{width}}  {why}" for command, why in commands]
         return "\n".join(lines)
 
 
