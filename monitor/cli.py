@@ -213,3 +213,64 @@ def serve(config_path: str | None, port: int, host: str) -> None:
     config = load_config(config_path)
     click.echo(f"Serving {config.database} at http://{host}:{port}/{database_name(config.database)} (Ctrl-C stops)")
     serve_archive(config, port=port, host=host)
+
+
+def _open_archive(config_path: str | None):
+    """The config's archive, which must already exist (these commands read what a run stored)."""
+    from .store import Archive
+
+    config = load_config(config_path)
+    if not config.database.exists():
+        raise errors.ConfigError(f"{config.path}: database {config.database} does not exist yet (run `monitor run`)")
+    return Archive(config.database, config.alerts)
+
+
+@cli.command()
+@config_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="New (or empty) folder to write the bundle into.")
+@click.argument("mention_id", type=int)
+def evidence(config_path: str | None, out_dir: str, mention_id: int) -> None:
+    """Write the evidence bundle of MENTION_ID: page as received, text, headers, hashes."""
+    from .evidence import UnknownMention, write_bundle
+
+    archive = _open_archive(config_path)
+    try:
+        manifest = write_bundle(archive.db, mention_id, out_dir)
+    except UnknownMention as e:
+        raise click.BadParameter(f"{e} ({archive.path})", param_hint="MENTION_ID") from None
+    finally:
+        archive.close()
+    m, a = manifest["mention"], manifest["article"]
+    click.echo(f"mention {m['id']}: {m['person']} as {m['matched']!r} in {a['url']}")
+    for name, info in manifest["files"].items():
+        click.echo(f"  {info['sha256']}  {name}")
+    if manifest["response"] is None:
+        click.echo(f"  note: {manifest['note']}")
+    click.echo(f"wrote {out_dir}; verify with: cd {out_dir} && sha256sum -c SHA256SUMS")
+
+
+@cli.command()
+@config_option
+@click.option("--confirm", "verdict", flag_value="confirmed", help="It is this person.")
+@click.option("--reject", "verdict", flag_value="rejected", help="Not this person: never alert this story for them.")
+@click.option("--note", default=None, help="Why (kept with the verdict).")
+@click.argument("mention_id", type=int)
+def review(config_path: str | None, verdict: str | None, note: str | None, mention_id: int) -> None:
+    """Record a reviewer's verdict on MENTION_ID; a rejected mention never alerts again."""
+    from .evidence import UnknownMention
+    from .review import review as record_review
+
+    if verdict is None:
+        raise click.UsageError("say --confirm or --reject")
+    archive = _open_archive(config_path)
+    try:
+        row = record_review(archive.db, mention_id, verdict, note)
+    except UnknownMention as e:
+        raise click.BadParameter(f"{e} ({archive.path})", param_hint="MENTION_ID") from None
+    finally:
+        archive.close()
+    line = f"mention {mention_id} ({row['person']}): {verdict}"
+    if verdict == "rejected":
+        line += f"; no alert for this person and story from now on ({row['withdrawn']} queued alert rows withdrawn)"
+    click.echo(line)
