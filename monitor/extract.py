@@ -26,6 +26,11 @@ def extract_article(page: Page) -> Article | None:
     Returns None when neither the page nor its feed entry has usable text.
     """
     fields = extract_fields(page.html, page.final_url or page.url) if page.html else None
+    return build_article(page, fields)
+
+
+def build_article(page: Page, fields: dict | None) -> Article | None:
+    """The Article for a page, given what `extract_fields` found in it (None: nothing)."""
     if fields and page.source_kind == "site" and not _looks_like_article(fields):
         logger.info("%s: not an article page (no date, not marked as an article)", page.url)
         return None

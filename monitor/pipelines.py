@@ -6,9 +6,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from .context import CrawlContext
-from .extract import extract_article
+from .extract import build_article
 from .finder import article_mentions
 from .items import Article, Page
+from .workers import ExtractionPool, default_workers
 
 
 class _Stage:
@@ -25,11 +26,19 @@ class _Stage:
 
 
 class ExtractPipeline(_Stage):
-    """Page -> Article with trafilatura; a page with no text is dropped, naming the URL."""
+    """Page -> Article with trafilatura in a process pool; a page with no text is dropped, naming the URL."""
 
-    def process_item(self, item: Page) -> Article:
+    def open_spider(self) -> None:
+        workers = self.crawler.settings.getint("MONITOR_EXTRACT_WORKERS", default_workers())
+        self.pool = ExtractionPool(workers)
+
+    def close_spider(self) -> None:
+        self.pool.close()
+
+    async def process_item(self, item: Page) -> Article:
         self.ctx.counts["pages"] += 1
-        article = extract_article(item)
+        fields = await self.pool.extract(item.html, item.final_url or item.url) if item.html else None
+        article = build_article(item, fields)
         if article is None:
             # In a site crawl most pages are indexes, not articles: not worth reporting.
             if item.source_kind != "site":
