@@ -88,7 +88,8 @@ def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
 
 @cli.command()
 @config_option
-@click.option("--person", "people", multiple=True, help="Match against this name instead of the config's watchlist.")
+@click.option("--person", "people", multiple=True,
+              help="Match only this person (their config entry if listed, else the name alone). Repeatable.")
 @click.option("--explain", is_flag=True, help="Say which name forms were tried and why each did or did not match.")
 @click.argument("files", nargs=-1, required=True)
 def match(config_path: str | None, people: tuple[str, ...], explain: bool, files: tuple[str, ...]) -> None:
@@ -97,8 +98,7 @@ def match(config_path: str | None, people: tuple[str, ...], explain: bool, files
     from .match import compile_watchlist, find_mentions
     from .match import explain as explain_match
 
-    watched = [Person(name) for name in people] if people else list(load_config(config_path).people)
-    watchlist = compile_watchlist(watched)
+    watchlist = compile_watchlist(_people_to_match(config_path, people))
     for name in files:
         text = _read_text(name)
         if text is None:
@@ -114,6 +114,19 @@ def match(config_path: str | None, people: tuple[str, ...], explain: bool, files
                 "end": m.end, "score": m.score, "form": m.form, "context": list(m.context),
                 "snippet": m.snippet,
             }, ensure_ascii=False))
+
+
+def _people_to_match(config_path: str | None, names: tuple[str, ...]) -> list:
+    """The config's watchlist, or just the `--person` names (with their config entry if any)."""
+    from .config import resolve_config_path
+    from .items import Person
+
+    if not names:
+        return list(load_config(config_path).people)
+    configured = {}
+    if config_path or resolve_config_path(None).exists():
+        configured = {p.name.casefold(): p for p in load_config(config_path).people}
+    return [configured.get(name.casefold(), Person(name)) for name in names]
 
 
 def _report_problems(source_errors: dict[str, list[str]], most: int = 20) -> None:
