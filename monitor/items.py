@@ -73,7 +73,7 @@ class Mention:
     matched: str  # the text as found
     start: int  # character offsets into the searched text
     end: int
-    score: int  # 0-100, see docs/matching.md "Scores"
+    score: int  # 0-100, see docs/matching.md "What the score means"
     form: str = "full"  # full | short | surnames | alias | backref
     context: tuple[str, ...] = ()  # context words found near the mention
     snippet: str = ""
