@@ -1,0 +1,145 @@
+"""`monitor run` SIGKILLed at random moments, then a clean run: each mention reaches each channel once.
+
+A loopback news site grows by an article or two before every run (each names one watched
+person); the email and Slack channels point at the loopback servers. Runs are killed at
+random instants: while starting, crawling, storing or sending. The final clean run must
+leave every queued (person, story) delivered exactly once per channel.
+
+The one window that can repeat an alert is between the server's "accepted" and the
+archive recording it (docs/alerts.md). A repeat is always the whole alert unchanged:
+the same Message-ID (mail clients drop it) and, on Slack, the same alert number. The test
+counts such repeats and allows them only in that form; a mention in two different alerts,
+or missing, fails it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date
+
+import alert_servers
+import pytest
+from alert_servers import ANDRY, MERWIL, NERI
+from conftest import run_monitor, write_config
+from pages import article_html, rss
+from sqlite_utils import Database
+
+smtp_server, slack_server = alert_servers.smtp_server, alert_servers.slack_server
+
+PEOPLE = (ANDRY, NERI, MERWIL)
+BUDGET_SECONDS = 30  # killed runs; the clean runs after them take a few seconds more
+
+
+def config_for(tmp_path, site, smtp_port: int):
+    people = "".join(f'[[person]]\nname = "{p}"\n' for p in PEOPLE)
+    body = (
+        f'[[feed]]\nurl = "{site.base}/feed.xml"\n\n'
+        "[alerts]\nmin_score = 50\nmax_attempts = 1000\n\n"
+        f'[alerts.email]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp_port}\nstarttls = false\n'
+        'from = "monitor@example.org"\nto = ["team@example.org"]\n\n'
+        '[alerts.slack]\nwebhook_url_env = "TEST_SLACK_WEBHOOK"\n'
+    )
+    return write_config(tmp_path, body, people)
+
+
+class GrowingSite:
+    """Publishes numbered articles, each naming one watched person, all listed in the feed."""
+
+    def __init__(self, site):
+        self.site = site
+        self.items: list[dict] = []
+
+    def publish(self) -> None:
+        n = len(self.items)
+        person = PEOPLE[n % len(PEOPLE)]
+        # Long distinct paragraphs: each article is its own story, not a syndicated copy.
+        own = [" ".join(f"n{n}p{k}w{i}" for i in range(40)) + "." for k in range(4)]
+        page = article_html(f"Report {n} on the CECOT deportees",
+                            [f"Relatives of {person} asked again for news on day {n}.", *own],
+                            date=date.today().isoformat())
+        self.site.add(f"/news/{n}.html", page)
+        self.items.append({"title": f"Report {n}", "link": f"{self.site.base}/news/{n}.html", "guid": f"g{n}"})
+        self.site.add("/feed.xml", rss(self.items), "application/rss+xml")
+
+
+def email_deliveries(smtp_server, base: str) -> tuple[Counter, int]:
+    """Article URL -> number of distinct messages (by Message-ID) carrying it; and raw repeats."""
+    urls_by_id: dict[str, list[str]] = {}
+    for message in smtp_server.messages:
+        plain = message.get_body(("plain",)).get_content()
+        urls_by_id.setdefault(message["Message-ID"], re.findall(re.escape(base) + r"/news/\d+\.html", plain))
+    repeats = len(smtp_server.messages) - len(urls_by_id)
+    return Counter(u for urls in urls_by_id.values() for u in urls), repeats
+
+
+def slack_deliveries(slack_server, base: str) -> tuple[Counter, int]:
+    """Article URL -> number of distinct (alert, part) messages carrying it; and raw repeats."""
+    urls_by_part: dict[str, list[str]] = {}
+    for payload in slack_server.received:
+        footer = payload["blocks"][-1]["elements"][0]["text"]
+        sections = " ".join(b["text"]["text"] for b in payload["blocks"] if b["type"] == "section")
+        urls_by_part.setdefault(footer, re.findall("<(" + re.escape(base) + r"/news/\d+\.html)\|", sections))
+    repeats = len(slack_server.received) - len(urls_by_part)
+    return Counter(u for urls in urls_by_part.values() for u in urls), repeats
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_then_a_clean_run_delivers_each_mention_once(
+        tmp_path, site, smtp_server, slack_server):
+    seed = int(os.environ.get("CRASH_SEED", time.time()))
+    rng = random.Random(seed)
+    news = GrowingSite(site)
+    config = config_for(tmp_path, site, smtp_server.port)
+    env = {**os.environ, "TEST_SLACK_WEBHOOK": slack_server.url}
+    command = [sys.executable, "-m", "monitor", "run", "-c", str(config)]
+    # One uninterrupted run first, to learn how long a run takes on this machine.
+    news.publish()
+    started = time.monotonic()
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=True)
+    duration = time.monotonic() - started
+    kills = runs = 0
+    sent_during_kills = 0
+    deadline = time.monotonic() + BUDGET_SECONDS
+    while time.monotonic() < deadline:
+        for _ in range(rng.randint(1, 2)):
+            news.publish()
+        before = len(slack_server.received) + len(smtp_server.messages)
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Anywhere from start-up to just after the last send; some runs finish.
+        time.sleep(rng.uniform(0.0, duration * 1.15))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait(timeout=30)
+        runs += 1
+        sent_during_kills += len(slack_server.received) + len(smtp_server.messages) > before
+
+    clean = run_monitor("run", "-c", str(config), env={"TEST_SLACK_WEBHOOK": slack_server.url})
+    assert clean.returncode == 0, clean.stderr
+    sent_before = (len(smtp_server.messages), len(slack_server.received))
+    again = run_monitor("run", "-c", str(config), env={"TEST_SLACK_WEBHOOK": slack_server.url})
+    assert again.returncode == 0 and (len(smtp_server.messages), len(slack_server.received)) == sent_before
+
+    db = Database(tmp_path / "mentions.db")
+    assert db.execute("select count(*) from articles").fetchone()[0] == len(news.items)
+    assert [r[0] for r in db.execute("select distinct status from alerts")] == ["sent"]
+    note = f"seed={seed} runs={runs} kills={kills} runs_that_sent={sent_during_kills} run={duration:.2f}s"
+    for channel, (delivered, repeats) in {
+        "email": email_deliveries(smtp_server, site.base),
+        "slack": slack_deliveries(slack_server, site.base),
+    }.items():
+        due = {r[0] for r in db.execute(
+            "select a.url from outbox o join mentions m on m.id = o.mention_id join articles a on a.id = m.article_id "
+            "where o.channel = ?", [channel])}
+        assert len(due) == len(news.items), note  # every article: one person, one story, one queued alert
+        assert set(delivered) == due, f"{channel}: missing {due - set(delivered)} ({note})"
+        assert all(n == 1 for n in delivered.values()), f"{channel}: in two alerts {delivered} ({note})"
+        print(f"{channel}: {len(due)} mentions delivered once; {repeats} whole-alert repeats ({note})")
+    assert kills >= 5, note  # the test did kill runs mid-way
