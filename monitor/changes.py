@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from sqlite_utils import Database
 
 from .config import AlertSettings
-from .extract import extract_fields
+from .extract import MIN_TEXT_CHARS, extract_fields
 from .finder import article_mentions
 from .match import Watchlist
 from .store import utcnow
@@ -81,8 +81,11 @@ def record_check(
         row.update(status="unreachable", note=fetched.error or f"HTTP {fetched.http_status}")
     else:
         fields = extract_fields(fetched.body, fetched.final_url)  # bytes: trafilatura finds the encoding
-        if fields is None:
+        stored = db.execute("select length(text) from articles where id = ?", [article_id]).fetchone()[0] or 0
+        if fields is None or len(fields["text"]) < min(MIN_TEXT_CHARS, stored):
+            # A consent wall or bot challenge must not read as "the name was removed".
             row.update(status="unreachable", note="no article text on the page (an error or challenge page?)")
+            fields = None
     with db.atomic():
         if fields is not None:
             _compare(db, row, fields, fetched, watchlist, people_ids, alerts)
