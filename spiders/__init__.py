@@ -1,0 +1,1 @@
+"""Scrapy spiders, one per source kind, plus `monitor` that runs them all in one crawl."""
