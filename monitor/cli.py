@@ -287,3 +287,39 @@ def review(config_path: str | None, verdict: str | None, note: str | None, menti
     if verdict == "rejected":
         line += f"; no alert for this person and story from now on ({row['withdrawn']} queued alert rows withdrawn)"
     click.echo(line)
+
+
+@cli.group()
+def alerts() -> None:
+    """Deliver and test alert channels (email, Slack, file)."""
+
+
+@alerts.command("send")
+@config_option
+def alerts_send(config_path: str | None) -> None:
+    """Deliver pending alerts now (also the last step of `monitor run`)."""
+    from .store import Archive
+
+    config = load_config(config_path)
+    archive = Archive(config.database, config.alerts)
+    try:
+        report = _deliver()(archive.db, config.alerts)
+    finally:
+        archive.close()
+    for line in report.lines() or ["no alert channel configured"]:
+        click.echo(line)
+
+
+@alerts.command("test")
+@config_option
+def alerts_test(config_path: str | None) -> None:
+    """Send one test message through every configured channel and say which worked."""
+    from alerts.dispatch import send_test
+
+    results = send_test(load_config(config_path).alerts)
+    if not results:
+        raise errors.ConfigError("no alert channel configured: add [alerts.email], [alerts.slack] or [alerts.file]")
+    for channel, ok, detail in results:
+        click.echo(f"{channel}: {'ok' if ok else 'FAILED'} - {detail}")
+    if not all(ok for _, ok, _ in results):
+        sys.exit(1)
