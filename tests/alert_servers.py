@@ -297,3 +297,47 @@ def world(tmp_path, smtp_server, slack_server):
     w = AlertWorld(tmp_path, smtp_server, slack_server)
     yield w
     w.archive.close()
+
+
+# -- a loopback news site for `monitor run` end to end ----------------------------------
+
+PEOPLE = (ANDRY, NERI, MERWIL)
+
+
+def config_for(tmp_path: Path, site, smtp_port: int) -> Path:
+    """A monitor.toml: the site's feed, the three people, email and Slack on the loopback servers."""
+    from conftest import write_config
+
+    people = "".join(f'[[person]]\nname = "{p}"\n' for p in PEOPLE)
+    body = (
+        f'[[feed]]\nurl = "{site.base}/feed.xml"\n\n'
+        "[alerts]\nmin_score = 50\nmax_attempts = 1000\n\n"
+        f'[alerts.email]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp_port}\nstarttls = false\n'
+        'from = "monitor@example.org"\nto = ["team@example.org"]\n\n'
+        '[alerts.slack]\nwebhook_url_env = "TEST_SLACK_WEBHOOK"\n'
+    )
+    return write_config(tmp_path, body, people)
+
+
+class GrowingSite:
+    """Publishes numbered articles, each naming one watched person, all listed in the feed."""
+
+    def __init__(self, site):
+        self.site = site
+        self.items: list[dict] = []
+
+    def publish(self) -> None:
+        from datetime import date
+
+        from pages import article_html, rss
+
+        n = len(self.items)
+        person = PEOPLE[n % len(PEOPLE)]
+        # Long distinct paragraphs: each article is its own story, not a syndicated copy.
+        own = [" ".join(f"n{n}p{k}w{i}" for i in range(40)) + "." for k in range(4)]
+        page = article_html(f"Report {n} on the CECOT deportees",
+                            [f"Relatives of {person} asked again for news on day {n}.", *own],
+                            date=date.today().isoformat())
+        self.site.add(f"/news/{n}.html", page)
+        self.items.append({"title": f"Report {n}", "link": f"{self.site.base}/news/{n}.html", "guid": f"g{n}"})
+        self.site.add("/feed.xml", rss(self.items), "application/rss+xml")
