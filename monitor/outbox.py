@@ -25,6 +25,11 @@ def queue(
     pending alerts land together or not at all. One row per (channel, person, story):
     a syndicated copy of a story already queued adds nothing.
     """
+    if not published:
+        # No date on the page or in the feed: when the archive first saw it stands in, so a
+        # rematch over old undated articles (a person just added) does not flood the team.
+        row = db.execute("select fetched_at from articles where id = ?", [article_id]).fetchone()
+        published = row[0] if row else None
     if _rejected(db, person_id, story_id) or not is_recent(published, settings, now):
         return 0
     written = 0
@@ -49,7 +54,12 @@ def _rejected(db: Database, person_id: int, story_id: int) -> bool:
 
 
 def is_recent(published: str | None, settings: AlertSettings, now: str) -> bool:
-    """Back catalogue (published before the backfill window) is stored but not alerted."""
+    """Back catalogue (published before the backfill window) is stored but not alerted.
+
+    This is what keeps a new feed, sitemap or site, or a person added and rematched,
+    from flooding the team: only articles from the last `alerts.backfill_days` (3 by
+    default) alert. Raise it to alert more of the back catalogue.
+    """
     if not published:
         return True
     try:

@@ -317,3 +317,21 @@ def test_send_test_reports_each_channel_with_the_servers_error(world, smtp_serve
     assert [(c, ok) for c, ok, _ in results] == [("email", False), ("slack", False)]
     assert "ConnectionRefused" in results[0][2] and "HTTP 403 invalid_token" in results[1][2]
     assert slack_server.token not in results[1][2]
+
+
+def test_back_catalogue_is_stored_but_not_alerted(world, smtp_server):
+    old = (datetime.now(timezone.utc) - timedelta(days=30)).isoformat(timespec="seconds")
+    world.add(ANDRY, published=old)
+    saved = world.add(NERI, published=None)  # undated: when the archive first saw it counts
+    assert saved.queued == 2
+    # A rematch finding a newly added person in an old undated article does not alert.
+    world.db.execute("update articles set fetched_at = ? where id = ?", [old, saved.article_id])
+    from monitor.items import Mention
+
+    text = world.db["articles"].get(saved.article_id)["text"]
+    start = text.index(NERI)
+    late = world.archive.add_mentions(saved.article_id, [Mention(world.people[MERWIL], "x", start, start + 1, 95)],
+                                      world.ids)
+    assert late.mention_ids and late.queued == 0
+    world.send()
+    assert len(smtp_server.messages) == 1 and smtp_server.messages[0]["Subject"] == f"New mention: {NERI}"
