@@ -1,0 +1,405 @@
+"""Search sources: per-person news queries (Google News, Bing News, GDELT) and their results; no I/O.
+
+A `[[search]]` table asks a news search service about every watched person (or a chosen
+subset; never one with `search = false`). Each person yields a few query terms (the quoted
+full name, each alias, the short form the matcher accepts); terms are OR-ed into batches
+that stay within the service's limits, and each batch becomes one request URL per
+language. The spider fetches those URLs like feeds; this module parses what comes back
+into `FeedEntry` items whose `text` (headline, outlet, description) stands in for a page
+that cannot be fetched.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+import feedparser
+
+from .config import Config, SearchSource
+from .feeds import FeedEntry, NotAFeed, html_to_text, parse_feed
+from .items import Person
+from .match.forms import parse_name
+from .match.names import PARTICLES
+from .match.normalize import fold
+
+DEFAULT_BASE_URLS = {
+    "google_news": "https://news.google.com",
+    "bing_news": "https://www.bing.com",
+    "gdelt": "https://api.gdeltproject.org",
+}
+
+SEARCH_PATHS = {"google_news": "/rss/search", "bing_news": "/news/search", "gdelt": "/api/v2/doc/doc"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one query may ask of a service (see docs/search.md for where each comes from)."""
+
+    max_chars: int  # length of the query text, before URL encoding
+    max_words: int  # words, counting each OR
+    max_terms: int  # OR-ed names: more means the result cap cuts some of them off
+
+
+LIMITS = {
+    # Google ignores words past the 32nd; a search feed holds at most 100 items.
+    "google_news": Limits(max_chars=400, max_words=32, max_terms=8),
+    # The RSS answer is one short page of results: few names per query.
+    "bing_news": Limits(max_chars=300, max_words=24, max_terms=4),
+    # GDELT refuses long queries ("too short or too long"); at most 250 records a query.
+    "gdelt": Limits(max_chars=450, max_words=60, max_terms=12),
+}
+# GDELT asks for one request every 5 seconds; the others get a polite 2.
+SERVICE_DELAYS = {"google_news": 2.0, "bing_news": 2.0, "gdelt": 5.0}
+GDELT_TIMESPAN = "3months"  # the DOC API's whole window
+GDELT_MAX_RECORDS = 250
+
+
+class SearchError(ValueError):
+    """A search service answered with something that is not a result list."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """One request to one service: a batch of OR-ed name terms in one language."""
+
+    service: str
+    language: str  # "" for GDELT, which searches every language at once
+    query: str  # the query text as sent
+    url: str
+    people: tuple[str, ...]  # configured names the batch asks about
+
+    @property
+    def label(self) -> str:
+        where = f" {self.language}" if self.language else ""
+        return f"{self.service}{where}: {', '.join(self.people)}"
+
+
+# -- who and what to ask ------------------------------------------------------------------
+
+
+def searchable_people(search: SearchSource, people: Sequence[Person]) -> list[Person]:
+    """The people a `[[search]]` table asks about: its subset (or everyone), never `search = false`."""
+    if not search.people:
+        return [p for p in people if p.search]
+    wanted = {name.casefold() for name in search.people}
+    return [p for p in people if p.search and ({p.name.casefold(), *(a.casefold() for a in p.aliases)} & wanted)]
+
+
+def unknown_people(search: SearchSource, people: Sequence[Person]) -> list[str]:
+    """Names in a `[[search]]` subset that are not on the watchlist."""
+    known = {n.casefold() for p in people for n in (p.name, *p.aliases)}
+    return [name for name in search.people if name.casefold() not in known]
+
+
+def person_terms(person: Person) -> list[str]:
+    """The name forms to search for: full name, aliases, and the short form of each."""
+    terms: list[str] = []
+    seen: set[str] = set()
+    for name in (person.name, *person.aliases):
+        for term in (written_order(name), short_form(name)):
+            key = " ".join(fold(w) for w in (term or "").split())
+            if term and key not in seen:
+                seen.add(key)
+                terms.append(" ".join(term.split()))
+    return terms
+
+
+def written_order(name: str) -> str:
+    """ "HERNÁNDEZ ROMERO, Andry José" -> "Andry José HERNÁNDEZ ROMERO", the order news text uses."""
+    family, comma, given = name.partition(",")
+    return f"{given.strip()} {family.strip()}" if comma and given.strip() else name
+
+
+def short_form(name: str) -> str | None:
+    """First given name + first surname ("Andry Hernández"), when the matcher takes it as strong.
+
+    None when the name has no such shorter form, or when both words are very common names
+    ("José Hernández"): a search for those would return namesakes by the hundred.
+    """
+    model = parse_name(name, 0)
+    if model is None or not model.given or not model.surnames:
+        return None
+    first_given = model.given[0]
+    first_surname = [p for p in model.surnames if p.unit == 0]
+    if first_given.common and all(p.common for p in first_surname):
+        return None
+    if "," in name:
+        family, _, given = name.partition(",")
+        given_words, family_words = given.split(), family.split()
+    else:
+        words = name.split()
+        n_given = len({p.unit for p in model.given})
+        given_words, family_words = _split_after(words, n_given)
+    if not given_words or not family_words:
+        return None
+    surname = _first_unit(family_words)
+    short = f"{given_words[0]} {surname}"
+    return short if fold(short) != fold(name) and len(short.split()) < len(name.split()) else None
+
+
+def _split_after(words: list[str], n_given: int) -> tuple[list[str], list[str]]:
+    """Split name words after the n-th given name (particles do not count as names)."""
+    count = 0
+    for i, word in enumerate(words):
+        if fold(word) not in PARTICLES:
+            count += 1
+        if count == n_given:
+            return words[: i + 1], words[i + 1 :]
+    return words, []
+
+
+def _first_unit(words: list[str]) -> str:
+    """The first surname with the particles before it ("de la Cruz")."""
+    for i, word in enumerate(words):
+        if fold(word) not in PARTICLES:
+            return " ".join(words[: i + 1])
+    return " ".join(words)
+
+
+# -- batching -----------------------------------------------------------------------------
+
+
+def quote_term(term: str, service: str) -> str:
+    """A name as a phrase; GDELT refuses quoted single words, so those go bare."""
+    if service == "gdelt" and " " not in term:
+        return term
+    return '"' + term.replace('"', "") + '"'
+
+
+def join_terms(terms: Sequence[str], service: str) -> str:
+    text = " OR ".join(quote_term(t, service) for t in terms)
+    # GDELT: "Queries containing OR'd terms must be surrounded by ()."
+    return f"({text})" if service == "gdelt" and len(terms) > 1 else text
+
+
+def _fits(terms: Sequence[str], service: str) -> bool:
+    limits = LIMITS[service]
+    words = sum(len(t.split()) for t in terms) + len(terms) - 1
+    if len(terms) > limits.max_terms or words > limits.max_words:
+        return False
+    return len(join_terms(terms, service)) <= limits.max_chars
+
+
+def batch_terms(groups: Sequence[tuple[str, Sequence[str]]], service: str) -> list[tuple[tuple[str, ...], str]]:
+    """(person, terms) groups -> (people, query text) batches within the service's limits.
+
+    A person's terms stay together where they fit, so one query answers for whole people;
+    a term too long for any query is sent alone (the service says what it thinks of it).
+    """
+    batches: list[tuple[list[str], list[str]]] = []
+    for person, terms in groups:
+        for term in terms:
+            if batches and _fits([*batches[-1][1], term], service):
+                if person not in batches[-1][0]:
+                    batches[-1][0].append(person)
+                batches[-1][1].append(term)
+            else:
+                batches.append(([person], [term]))
+    return [(tuple(people), join_terms(terms, service)) for people, terms in batches]
+
+
+# -- request URLs -------------------------------------------------------------------------
+
+
+def search_queries(config: Config) -> list[SearchQuery]:
+    """Every search request the config yields, in config order."""
+    queries: list[SearchQuery] = []
+    for search in config.searches:
+        queries.extend(source_queries(search, config.people))
+    return queries
+
+
+def source_queries(search: SearchSource, people: Sequence[Person]) -> list[SearchQuery]:
+    """The request URLs of one `[[search]]` table."""
+    groups = [(p.name, person_terms(p)) for p in searchable_people(search, people)]
+    base = (search.base_url or DEFAULT_BASE_URLS[search.service]).rstrip("/")
+    languages: Iterable[str] = [""] if search.service == "gdelt" else dict.fromkeys(search.languages)
+    return [
+        SearchQuery(search.service, language, query, query_url(search.service, base, query, language), names)
+        for language in languages
+        for names, query in batch_terms(groups, search.service)
+    ]
+
+
+def query_url(service: str, base: str, query: str, language: str = "") -> str:
+    if service == "google_news":
+        params = {"q": query, **google_locale(language)}
+        return f"{base}{SEARCH_PATHS[service]}?{_encode(params)}"
+    if service == "bing_news":
+        params = {"q": query, "format": "rss", "mkt": bing_market(language)}
+        return f"{base}{SEARCH_PATHS[service]}?{_encode(params)}"
+    params = {
+        "query": query, "mode": "artlist", "format": "json", "maxrecords": GDELT_MAX_RECORDS,
+        "sort": "datedesc", "timespan": GDELT_TIMESPAN,
+    }
+    return f"{base}{SEARCH_PATHS['gdelt']}?{_encode(params)}"
+
+
+def _encode(params: dict) -> str:
+    return urlencode(params, quote_via=quote, safe="")
+
+
+# Spanish editions of Google News outside Spain are es-419 ("Latin America").
+_SPAIN = {"ES"}
+
+
+def google_locale(language: str) -> dict[str, str]:
+    """A locale ("en-US", "es-419", "es-MX", "pt-BR", "fr") -> Google News hl, gl, ceid."""
+    lang, _, region = (language or "en-US").replace("_", "-").partition("-")
+    lang = lang.lower()
+    region = region.upper()
+    if lang == "es":
+        if region in _SPAIN:
+            return {"hl": "es", "gl": "ES", "ceid": "ES:es"}
+        country = region if len(region) == 2 else "US"
+        return {"hl": "es-419", "gl": country, "ceid": f"{country}:es-419"}
+    if lang == "pt":
+        country = region if len(region) == 2 else "BR"
+        edition = "pt-PT" if country == "PT" else "pt-419"
+        return {"hl": "pt-PT" if country == "PT" else "pt-BR", "gl": country, "ceid": f"{country}:{edition}"}
+    if lang == "en":
+        country = region if len(region) == 2 else "US"
+        return {"hl": f"en-{country}", "gl": country, "ceid": f"{country}:en"}
+    country = region if len(region) == 2 else lang.upper()
+    return {"hl": lang, "gl": country, "ceid": f"{country}:{lang}"}
+
+
+def bing_market(language: str) -> str:
+    """A locale -> a Bing market code; Bing calls Spanish for Latin America es-XL."""
+    lang, _, region = (language or "en-US").replace("_", "-").partition("-")
+    if region == "419":
+        region = "XL"
+    return f"{lang.lower()}-{region.upper()}" if region else lang.lower()
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+def parse_results(service: str, body: bytes, url: str, headers: dict[str, str] | None = None) -> list[FeedEntry]:
+    """A search answer -> entries; raises SearchError when it is not a result list."""
+    if service == "gdelt":
+        return parse_gdelt(body)
+    if service == "bing_news":
+        return parse_bing(body, url, headers)
+    return parse_google_news(body, url, headers)
+
+
+def parse_google_news(body: bytes, url: str, headers: dict[str, str] | None = None) -> list[FeedEntry]:
+    """Google News RSS: opaque redirect links, "Headline - Outlet" titles, `<source url>`."""
+    try:
+        feed = parse_feed(body, url, headers)
+    except NotAFeed as e:
+        raise SearchError(f"not a Google News feed: {e}") from None
+    entries = []
+    for entry in feed.entries:
+        outlet = entry.outlet if entry.outlet != feed.title else ""
+        headline = strip_outlet(entry.title, outlet)
+        entries.append(search_entry(entry.link, entry.guid, headline, outlet, entry.text, entry.published))
+    return entries
+
+
+def strip_outlet(title: str, outlet: str) -> str:
+    """ "Families ask for proof of life - El Pitazo" -> "Families ask for proof of life"."""
+    suffix = f" - {outlet}"
+    return title[: -len(suffix)].strip() if outlet and title.endswith(suffix) else title
+
+
+def parse_bing(body: bytes, url: str, headers: dict[str, str] | None = None) -> list[FeedEntry]:
+    """Bing News RSS: apiclick links carrying the publisher URL, `News:Source` outlets."""
+    parsed = feedparser.parse(body, response_headers={"content-location": url, **(headers or {})})
+    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
+        raise SearchError(f"not a Bing News feed: {parsed.get('bozo_exception', 'no feed found')}")
+    entries = []
+    for item in parsed.entries:
+        link = bing_publisher_url(item.get("link", ""))
+        outlet = item.get("news_source", "") or ""
+        published = _struct_time_iso(item.get("published_parsed"))
+        entries.append(search_entry(link, link, html_to_text(item.get("title", "")), outlet,
+                                    html_to_text(item.get("summary", "")), published))
+    return entries
+
+
+def bing_publisher_url(link: str) -> str:
+    """The publisher URL inside a Bing apiclick redirect (its `url=` parameter); other links as they are."""
+    parts = urlsplit(link.strip())
+    if parts.path.lower().endswith("/apiclick.aspx"):
+        target = (parse_qs(parts.query).get("url") or [""])[0]
+        return target if target.startswith(("http://", "https://")) else ""
+    return link.strip()
+
+
+def parse_gdelt(body: bytes) -> list[FeedEntry]:
+    """GDELT DOC 2.0 `mode=artlist&format=json`: direct article URLs with title, domain, date."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError:
+        # Refusals come as HTTP 200 plain text: rate limits, query syntax, length.
+        first_line = text.splitlines()[0][:200]
+        raise SearchError(f"GDELT answered: {first_line}") from None
+    if not isinstance(data, dict):
+        raise SearchError("GDELT answered with JSON that is not an article list")
+    entries = []
+    for article in data.get("articles") or []:
+        link = str(article.get("url") or "")
+        if not link.startswith(("http://", "https://")):
+            continue
+        outlet = str(article.get("domain") or "")
+        entries.append(search_entry(link, link, str(article.get("title") or "").strip(), outlet, "",
+                                    gdelt_date(str(article.get("seendate") or ""))))
+    return entries
+
+
+def gdelt_date(value: str) -> str | None:
+    """GDELT's "20261128T143000Z" -> ISO 8601."""
+    try:
+        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).isoformat(timespec="seconds")
+    except ValueError:
+        return None
+
+
+def search_entry(
+    link: str, guid: str, headline: str, outlet: str, description: str, published: str | None
+) -> FeedEntry:
+    """An entry whose text is what the service said (headline, outlet, description), for when the page fails."""
+    lines = [headline, outlet]
+    rest = description.strip()
+    # Google News descriptions repeat the headline and outlet; keep only what is new.
+    for line in lines:
+        if line and rest.startswith(line):
+            rest = rest[len(line):].strip()
+    lines.append(rest)
+    text = "\n".join(line for line in lines if line)
+    return FeedEntry(link=link.strip(), guid=guid, title=headline, text=text, published=published, outlet=outlet)
+
+
+def _struct_time_iso(value) -> str | None:
+    if not value:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(value), timezone.utc).isoformat(timespec="seconds")
+
+
+def service_of(url: str) -> str | None:
+    """Which service a search request URL asks, from its path (base URLs may point anywhere)."""
+    path = urlsplit(url).path
+    for service, suffix in SEARCH_PATHS.items():
+        if path.endswith(suffix):
+            return service
+    return None
+
+
+def is_google_redirect(url: str, base_url: str = "") -> bool:
+    """A Google News article link that did not lead to a publisher (still on Google News, or its consent page)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host == "google.com" or host.endswith(".google.com"):
+        return True
+    base = urlsplit(base_url or DEFAULT_BASE_URLS["google_news"])
+    return parts.netloc == base.netloc and parts.path.startswith(("/rss/articles/", "/articles/", "/read/"))
