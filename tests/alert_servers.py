@@ -280,6 +280,12 @@ class AlertWorld:
         self.settings = replace(self.settings, email=replace(self.settings.email, **changes))
         self.archive.alerts = self.settings
 
+    def use_slack(self, **changes) -> None:
+        from dataclasses import replace
+
+        self.settings = replace(self.settings, slack=replace(self.settings.slack, **changes))
+        self.archive.alerts = self.settings
+
     def send(self, **kwargs):
         from alerts import Backoff, send_pending
 

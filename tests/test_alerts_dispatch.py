@@ -251,7 +251,7 @@ def test_reviewer_rejection_before_dispatch_stops_the_alert(world, smtp_server):
 
 
 def test_split_slack_alert_resumes_after_the_parts_already_posted(world, slack_server):
-    from alerts import compose
+    from alerts import compose, content
 
     for n in range(60):
         person = (ANDRY, NERI, MERWIL)[n % 3]
@@ -261,7 +261,7 @@ def test_split_slack_alert_resumes_after_the_parts_already_posted(world, slack_s
     world.send()
     row = world.alerts("slack")[0]
     assert row["parts_sent"] == 1 and row["maybe_delivered"] == 1 and row["status"] == "pending"
-    parts = len(compose.slack_payloads(world_items(world, row["id"]), alert_id=row["id"]))
+    parts = len(compose.slack_payloads(content.loads(row["content"]), alert_id=row["id"]))
     assert parts >= 2
     world.send()
     assert len(slack_server.received) == parts  # part 1 was not posted again
@@ -269,16 +269,9 @@ def test_split_slack_alert_resumes_after_the_parts_already_posted(world, slack_s
     assert len(sections) == 60
 
 
-def world_items(world, alert_id):
-    from alerts.content import loads
-
-    return loads(world.alerts("slack")[0]["content"])
-
-
 def test_no_answer_after_sending_freezes_the_alert_and_new_mentions_go_separately(world, slack_server):
     world.add(ANDRY)
-    world.settings = world.settings.__class__(**{**world.settings.__dict__,
-                                                 "slack": world.settings.slack.__class__("TEST_SLACK_WEBHOOK", 0.3)})
+    world.use_slack(timeout=0.3)
     slack_server.replies = [Reply(silent_for=1.0)]
     world.send()
     first = world.alerts("slack")[0]
