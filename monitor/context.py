@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from .config import Config, load_config
 from .match import Watchlist, compile_watchlist
-from .store import Archive
+from .store import Archive, utcnow
 
 
 @dataclass
@@ -17,12 +20,49 @@ class SourceStats:
     new: int = 0
     errors: list[str] = field(default_factory=list)
     not_modified: bool = False
+    read: bool = False  # the feed or sitemap itself was parsed
+    reached: bool = False  # the source's own URL answered without an HTTP error
+    failed: bool = False  # the source's own URL could not be fetched at all
 
     @property
     def status(self) -> str:
-        if self.errors and not self.fetched:
-            return "error"
-        return "not_modified" if self.not_modified else "ok"
+        """ok | not_modified | error: error only when the source itself could not be read.
+
+        A feed that answers but is not a feed is an error; one whose articles fail is not.
+        A site crawl (or any other kind) succeeds when its start URL answers.
+        """
+        if self.not_modified and not self.read:
+            return "not_modified"
+        if self.read or (self.reached and self.kind not in ("feed", "sitemap")):
+            return "ok"
+        return "error" if self.errors or self.failed else "ok"
+
+
+class Progress:
+    """Live progress on stderr: a self-overwriting line on a terminal, or a line every few seconds (-v)."""
+
+    def __init__(self, mode: str, stream: TextIO | None = None) -> None:
+        self.mode = mode  # "bar" | "lines"
+        self.stream = stream or sys.stderr
+        self.started = self.last = time.monotonic()
+        self.every = 0.2 if mode == "bar" else 5.0
+
+    def update(self, counts: dict[str, int], force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < self.every:
+            return
+        self.last = now
+        text = (
+            f"{now - self.started:5.0f}s  {counts['responses']} responses, {counts['pages']} pages, "
+            f"{counts['articles']} new articles, {counts['errors']} problems"
+        )
+        self.stream.write(f"\r{text}\x1b[K" if self.mode == "bar" else text + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.mode == "bar":
+            self.stream.write("\r\x1b[K")  # leave the terminal clean for the summary line
+            self.stream.flush()
 
 
 @dataclass
@@ -35,16 +75,20 @@ class CrawlContext:
     owns_run: bool  # True when the crawl was started by `scrapy crawl`, not `monitor run`
     sources: dict[str, SourceStats] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    progress: Progress | None = None
 
     @classmethod
-    def open(cls, config_path: str | None, run_id: int | None, command: str) -> CrawlContext:
+    def open(cls, config_path: str | None, run_id: int | None, command: str, progress: str = "") -> CrawlContext:
         config = load_config(config_path)
         archive = Archive(config.database, config.alerts)
         people_ids = archive.sync_people(config.people)
         owns_run = not run_id
         if owns_run:
             run_id = archive.start_run(command)
-        return cls(config, archive, compile_watchlist(config.people), people_ids, run_id, owns_run)
+        ctx = cls(config, archive, compile_watchlist(config.people), people_ids, run_id, owns_run)
+        if progress in ("bar", "lines"):
+            ctx.progress = Progress(progress)
+        return ctx
 
     def source_stats(self, url: str, kind: str) -> SourceStats:
         return self.sources.setdefault(url, SourceStats(kind))
@@ -54,9 +98,21 @@ class CrawlContext:
         self.source_stats(source, kind).errors.append(f"{url}: {reason}")
         self.archive.record_error(self.run_id, source, url, reason)
         self.counts["errors"] += 1
+        if self.progress and self.progress.mode == "lines":
+            self.progress.stream.write(f"problem: {url}: {reason}\n")
+
+    def tick(self) -> None:
+        """One more response downloaded."""
+        self.counts["responses"] += 1
+        if self.progress:
+            self.progress.update(self.counts)
 
     def close(self) -> None:
+        if self.progress:
+            self.progress.finish()
+        now = utcnow()
         for url, stats in self.sources.items():
+            self._record_health(url, stats, now)
             self.archive.record_source_result(
                 self.run_id, url, stats.kind, status=stats.status, fetched=stats.fetched,
                 new=stats.new, errors=len(stats.errors), error="\n".join(stats.errors[:20]) or None,
@@ -64,6 +120,20 @@ class CrawlContext:
         if self.owns_run:
             self.archive.finish_run(self.run_id, **self.run_counts())
         self.archive.close()
+
+    def _record_health(self, url: str, stats: SourceStats, now: str) -> None:
+        """Keep the source's row current: failures in a row, last new article (see health.py)."""
+        row = self.archive.source(url) or {}
+        fields: dict = {"last_fetched_at": now, "last_status": stats.status}
+        if stats.status == "error":
+            fields["consecutive_failures"] = (row.get("consecutive_failures") or 0) + 1
+            fields["last_error"] = stats.errors[0] if stats.errors else "failed"
+        else:
+            fields["consecutive_failures"] = 0
+            fields["last_error"] = None
+        if stats.new:
+            fields["last_new_at"] = now
+        self.archive.update_source(url, stats.kind, **fields)
 
     def run_counts(self) -> dict[str, int]:
         return {

@@ -21,18 +21,33 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 DOWNLOAD_TIMEOUT = 30
+# A page over the cap (crawl.max_page_mb) is cancelled and reported; so is a response cut
+# short (a Content-Length the body never reaches), rather than read as a whole page.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
+DOWNLOAD_FAIL_ON_DATALOSS = True
+# A redirect chain longer than this is reported as a loop.
 REDIRECT_MAX_TIMES = 10
+# Retries, with a pause that doubles each time (see BackoffRetryMiddleware): 429 and 5xx
+# answers, timeouts and dropped connections. A Retry-After over the cap is not waited for.
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# Giving up is reported once, by source, in the run summary; not again as a log error.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
+MONITOR_RETRY_BACKOFF = 1.0
+MONITOR_RETRY_BACKOFF_MAX = 60.0
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "monitor.middlewares.SkipStoredArticlesMiddleware": 50,
     "monitor.middlewares.ConditionalGetMiddleware": 60,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "monitor.middlewares.BackoffRetryMiddleware": 550,
+    # After decompression (590), before meta refresh (580) and retries (550): a bot
+    # wall answered with 503 is reported at once, not retried.
+    "monitor.middlewares.ResponseCheckMiddleware": 585,
 }
 
 # The order is the data flow: extract -> match -> store.

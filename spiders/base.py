@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import Request
+from scrapy import Request, signals
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from monitor.config import load_config, resolve_config_path
@@ -17,10 +29,16 @@ from monitor.context import CrawlContext
 from monitor.errors import ConfigError
 from monitor.feeds import FeedEntry
 from monitor.items import Page
+from monitor.middlewares import AlreadyStored, BadResponse, not_html_reason
 from monitor.urls import canonical_url
 
-# Only these are read as article pages; a PDF or an image promised as HTML is reported.
-HTML_TYPES = (b"text/html", b"application/xhtml+xml", b"text/plain", b"")
+# Scrapy repeats, as warnings and tracebacks, failures the run reports itself, once each, by
+# source; these loggers are turned down unless the run is verbose.
+_DUPLICATE_LOGGERS = (
+    "scrapy.downloadermiddlewares.robotstxt",
+    "scrapy.core.downloader.handlers.http11",
+    "scrapy.core.downloader.handlers.http2",
+)
 
 
 def config_path_from(settings: BaseSettings) -> str:
@@ -43,6 +61,8 @@ def apply_crawl_settings(settings: BaseSettings, config_path: str) -> None:
         "USER_AGENT": crawl.user_agent,
         "ROBOTSTXT_OBEY": crawl.robots_txt,
         "RETRY_TIMES": crawl.retries,
+        # The first pause before a retry: the per-domain delay, but never hammering.
+        "MONITOR_RETRY_BACKOFF": max(crawl.delay, 0.5),
     }
     for name, value in values.items():
         settings.set(name, value, priority="spider")
@@ -65,8 +85,16 @@ class SourceSpider(scrapy.Spider):
             config_path_from(crawler.settings),
             crawler.settings.getint("MONITOR_RUN_ID") or None,
             command=f"scrapy crawl {cls.name}",
+            progress=crawler.settings.get("MONITOR_PROGRESS") or "",
         )
-        crawler.signals.connect(spider.ctx_close, signal=scrapy.signals.spider_closed)
+        crawler.signals.connect(spider.ctx_close, signal=signals.spider_closed)
+        crawler.signals.connect(spider.response_seen, signal=signals.response_received)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.callback_crashed, signal=signals.spider_error)
+        crawler.signals.connect(spider.item_crashed, signal=signals.item_error)
+        if crawler.settings.get("LOG_LEVEL") not in ("DEBUG", "INFO"):
+            for name in _DUPLICATE_LOGGERS:
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         return spider
 
     def ctx_close(self) -> None:
@@ -75,13 +103,17 @@ class SourceSpider(scrapy.Spider):
     # -- requests -----------------------------------------------------------------------
 
     def source_request(self, url: str, kind: str, callback, source: str = "", **meta: Any) -> Request:
-        """A feed, sitemap or start page: fetched every run (conditionally where it can be)."""
+        """A feed, sitemap or start page: fetched every run (conditionally where it can be).
+
+        `source` is given for requests a source leads to (a sitemap index's sitemaps);
+        the configured URL itself is the `top` request, whose failure fails the source.
+        """
         return Request(
             url,
             callback=callback,
             errback=self.source_failed,
             dont_filter=True,
-            meta={"source": source or url, "kind": kind, "handle_httpstatus_list": [304], **meta},
+            meta={"source": source or url, "kind": kind, "top": not source, "handle_httpstatus_list": [304], **meta},
         )
 
     def article_request(self, url: str, source: str, kind: str, entry: FeedEntry | None = None) -> Request:
@@ -96,26 +128,58 @@ class SourceSpider(scrapy.Spider):
     # -- callbacks ----------------------------------------------------------------------
 
     def parse_article(self, response: Response):
-        meta = response.meta
-        content_type = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
-        if not isinstance(response, TextResponse) or content_type not in HTML_TYPES:
-            reason = f"not an HTML page (Content-Type {content_type.decode('latin-1') or 'unknown'})"
+        if not isinstance(response, TextResponse):
+            reason = not_html_reason(response) or "not a text page"
             yield from self._fallback_or_error(response.request, reason)
             return
         yield self.page(response.request, html=response.text, response=response)
 
     def article_failed(self, failure: Failure):
-        yield from self._fallback_or_error(failure.request, _reason(failure))
+        request = failure.request
+        if failure.check(AlreadyStored):
+            return
+        if _forbidden_by_robots(failure) and request.meta["kind"] == "site":
+            return  # a site's own links into places its robots.txt closes: not a problem
+        yield from self._fallback_or_error(request, _reason(failure))
 
     def source_failed(self, failure: Failure) -> None:
         request = failure.request
-        self.ctx.error(request.meta["source"], request.meta["kind"], request.url, _reason(failure))
+        meta = request.meta
+        if meta.get("top"):
+            self.ctx.source_stats(meta["source"], meta["kind"]).failed = True
+        self.ctx.error(meta["source"], meta["kind"], request.url, _reason(failure))
 
     def _fallback_or_error(self, request: Request, reason: str):
         entry: FeedEntry | None = request.meta.get("entry")
         self.ctx.error(request.meta["source"], request.meta["kind"], request.url, reason)
         if entry and entry.text:
             yield self.page(request, html="")
+
+    # -- signals ------------------------------------------------------------------------
+
+    def response_seen(self, response: Response, request: Request) -> None:
+        """A source's own URL answered (2xx/3xx/304): for a site crawl that is success."""
+        meta = request.meta
+        if meta.get("top") and response.status < 400:
+            self.ctx.source_stats(meta["source"], meta["kind"]).reached = True
+        self.ctx.tick()
+
+    def request_dropped(self, request: Request) -> None:
+        """A redirect back to a URL of its own chain was dropped as a duplicate: a loop."""
+        meta = request.meta
+        chain = meta.get("redirect_urls") or []
+        if request.url in chain and meta.get("source"):
+            self.ctx.error(meta["source"], meta.get("kind", ""), chain[0], f"redirect loop (back to {request.url})")
+
+    def callback_crashed(self, failure: Failure, response: Response) -> None:
+        """A bug met on one page: reported with the page, and the run goes on."""
+        meta = response.meta if response is not None else {}
+        if meta.get("source"):
+            self.ctx.error(meta["source"], meta.get("kind", ""), response.url, f"internal error: {_reason(failure)}")
+
+    def item_crashed(self, item: Any, response: Response, failure: Failure) -> None:
+        if isinstance(item, Page):
+            self.ctx.error(item.source, item.source_kind, item.url, f"internal error: {_reason(failure)}")
 
     def page(self, request: Request, html: str, response: Response | None = None) -> Page:
         entry: FeedEntry | None = request.meta.get("entry")
@@ -137,8 +201,12 @@ class SourceSpider(scrapy.Spider):
         )
 
     def remember_validators(self, response: Response) -> None:
-        """After a source parsed well, keep its ETag/Last-Modified for the next run."""
+        """After a source parsed well, keep its ETag/Last-Modified for the next run.
+
+        They are kept under the URL asked for, which is where the next run asks again.
+        """
         meta = response.meta
+        self.ctx.source_stats(meta["source"], meta["kind"]).read = True
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         fields = {
             "etag": _header(response, b"ETag"),
@@ -150,14 +218,17 @@ class SourceSpider(scrapy.Spider):
         }
         if meta.get("full_fetch"):
             fields["last_full_fetch_at"] = now
-        self.ctx.archive.update_source(response.url, meta["kind"], **fields)
+        self.ctx.archive.update_source(_asked_url(response), meta["kind"], **fields)
 
     def not_modified(self, response: Response) -> bool:
         if response.status != 304:
             return False
         self.ctx.source_stats(response.meta["source"], response.meta["kind"]).not_modified = True
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        self.ctx.archive.update_source(response.url, response.meta["kind"], last_fetched_at=now, last_status="not_modified")
+        self.ctx.archive.update_source(
+            _asked_url(response), response.meta["kind"], last_fetched_at=now, last_status="not_modified",
+            last_error=None, consecutive_failures=0,
+        )
         return True
 
 
@@ -172,13 +243,40 @@ def _header(response: Response, name: bytes) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def _reason(failure: Failure) -> str:
-    """A one-line reason a user can act on: HTTP status, timeout, DNS, refused..."""
-    from scrapy.spidermiddlewares.httperror import HttpError
+def _asked_url(response: Response) -> str:
+    """The URL the request was made for, before any redirect."""
+    return (response.meta.get("redirect_urls") or [response.url])[0]
 
+
+def _forbidden_by_robots(failure: Failure) -> bool:
+    return failure.check(IgnoreRequest) is not None and "robots.txt" in str(failure.value)
+
+
+def _reason(failure: Failure) -> str:
+    """A one-line reason a user can act on: HTTP status, timeout, size cap, DNS, bot wall..."""
     error = failure.value
+    text = str(error).strip()
     if isinstance(error, HttpError):
         return f"HTTP {error.response.status}"
+    if isinstance(error, BadResponse):
+        return text
+    if isinstance(error, IgnoreRequest):
+        if "max redirections" in text:
+            return "too many redirects (a redirect loop?)"
+        return "forbidden by robots.txt" if "robots.txt" in text else text or "skipped"
+    if isinstance(error, DownloadTimeoutError):
+        took = re.search(r"longer than ([\d.]+) seconds", text)
+        return f"timed out after {took.group(1) if took else '?'} s (crawl.timeout)"
+    if isinstance(error, DownloadCancelledError):
+        size = re.search(r"max size \((\d+)\)", text)
+        cap = f" of {int(size.group(1)) / 1048576:g} MB" if size else ""
+        return f"larger than the size cap{cap} (crawl.max_page_mb)"
+    if isinstance(error, CannotResolveHostError):
+        request = getattr(failure, "request", None)
+        return f"DNS lookup failed for {urlsplit(request.url).hostname}" if request is not None else text
+    if isinstance(error, DownloadConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, ResponseDataLossError):
+        return "connection closed before the whole response arrived (data loss)"
     name = type(error).__name__
-    text = str(error).strip()
     return f"{name}: {text}" if text else name
