@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_monitor, write_config
 from pages import article_html, gz, rss
+from siteserver import SiteServer
 from sqlite_utils import Database
 from test_changes import NAMED, UNNAMED, Stored
 
@@ -33,9 +34,11 @@ def verify(folder: Path) -> dict:
     return manifest
 
 
-@pytest.fixture
-def crawled(tmp_path, site):
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
     """A run over a feed: a plain page, a gzip-encoded page and a redirected one, all naming Andry."""
+    site = SiteServer().start()
+    tmp_path = tmp_path_factory.mktemp("crawled")
     pages = {
         "plain": article_html("Proof of life", [NAMED]).encode(),
         "zipped": article_html("Hearing", ["Andry José Hernández Romero's case was heard in CECOT court."]).encode(),
@@ -54,7 +57,8 @@ def crawled(tmp_path, site):
     ids = {r["path"]: r["id"] for r in db.query(
         "select substr(a.final_url, instr(a.final_url, '/news/') + 6) as path, min(m.id) as id "
         "from mentions m join articles a on a.id = m.article_id group by a.id")}
-    return config, ids, pages, site
+    yield config, ids, pages, site
+    site.stop()
 
 
 def test_bundle_holds_the_bytes_served_and_verifies(tmp_path, crawled):
