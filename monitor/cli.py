@@ -323,3 +323,22 @@ def alerts_test(config_path: str | None) -> None:
         click.echo(f"{channel}: {'ok' if ok else 'FAILED'} - {detail}")
     if not all(ok for _, ok, _ in results):
         sys.exit(1)
+
+
+@cli.command()
+@config_option
+def sources(config_path: str | None) -> None:
+    """List every source the config yields (search queries included) with its last status."""
+    from .sources import list_sources
+
+    rows = list_sources(load_config(config_path))
+    if not rows:
+        click.echo("No sources configured: add [[feed]], [[sitemap]], [[site]] or [[search]] tables.")
+    for row in rows:
+        when = f" {row.checked_at}" if row.checked_at else ""
+        new = f", {row.new} new" if row.new else ""
+        click.echo(f"{row.kind:<8} {row.status}{when}{new}  {row.name or row.url}")
+        if row.name:
+            click.echo(f"         {row.url}")
+        if row.error:
+            click.echo(f"         last error: {row.error.splitlines()[0]}")

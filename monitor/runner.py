@@ -12,6 +12,7 @@ from scrapy.settings import Settings
 
 from .config import Config
 from .lock import run_lock
+from .sources import describe_search_counts, search_counts
 from .store import Archive
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class RunSummary:
     by_person: list[dict]
     source_errors: dict[str, list[str]] = field(default_factory=dict)
     alerts: Any = None
+    by_service: dict[str, dict[str, int]] = field(default_factory=dict)  # search service -> counts
 
     def line(self) -> str:
         people = ", ".join(f"{p['person']} ({p['n']} articles)" for p in self.by_person[:5])
@@ -40,6 +42,8 @@ class RunSummary:
         )
         if people:
             text += f": {people}"
+        if self.by_service:
+            text += "; " + describe_search_counts(self.by_service)
         if self.source_errors:
             text += f"; {sum(len(v) for v in self.source_errors.values())} problems in {len(self.source_errors)} sources"
         return text
@@ -96,6 +100,7 @@ def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbos
         mentions_new=counts.get("mentions", 0),
         by_person=archive.mentions_since(started_at),
         source_errors=_source_errors(archive, run_id),
+        by_service=search_counts(archive.db, run_id, started_at),
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
@@ -21,7 +20,7 @@ from monitor.search import (
     unknown_people,
 )
 
-from .base import SourceSpider, _headers, _reason
+from .base import SourceSpider, _headers
 
 # Google News links are fetched after the other services' links, so a story they also
 # found is stored from the publisher's page before a Google stub could stand in for it.
@@ -60,6 +59,8 @@ class SearchSpider(SourceSpider):
         try:
             entries = parse_results(service, response.body, response.url, _headers(response))
         except SearchError as e:
+            # The service answered (often HTTP 200) but with a refusal: the query failed.
+            self.ctx.source_stats(source, "search").reached = False
             self.ctx.error(source, "search", response.url, str(e))
             return
         self.remember_validators(response)
@@ -92,12 +93,10 @@ class SearchSpider(SourceSpider):
         yield from self.parse_article(response)
 
     def search_article_failed(self, failure: Failure):
-        if failure.check(IgnoreRequest):
-            return  # the link led to a page the archive already holds
         request = failure.request
         if request.meta.get("service") == "google_news" and self.headline_stored(request.meta["entry"]):
-            return
-        yield from self._fallback_or_error(request, _reason(failure))
+            return  # another service or feed brought the story already: no stub for it
+        yield from self.article_failed(failure)
 
     def search_fallback(self, request: Request):
         entry: FeedEntry = request.meta["entry"]
