@@ -47,6 +47,15 @@ def review(db: Database, mention_id: int, verdict: str, note: str | None = None)
     return {**row, "person": mention["person"], "withdrawn": withdrawn}
 
 
+# Alerts that cannot have reached anyone yet: their rows may still be taken out.
+_UNSENT = "select id from alerts where status = 'pending' and maybe_delivered = 0"
+_MINE = {
+    "outbox": "person_id = :person and story_id = :story",
+    "change_alerts": "person_id = :person and article_id in "
+                     "(select id from articles where id = :story or story_id = :story)",
+}
+
+
 def _withdraw(db: Database, person_id: int, story_id: int) -> int:
     """Take the person's rows for this story out of alerts not yet (possibly) delivered; count them.
 
@@ -54,23 +63,22 @@ def _withdraw(db: Database, person_id: int, story_id: int) -> int:
     an alert left with nothing to say is deleted. An alert that may already have reached
     someone is frozen and left alone: resending it must repeat exactly what was sent.
     """
-    ids = [r[0] for r in db.execute(
-        "select o.id from outbox o join alerts al on al.id = o.alert_id "
-        "where o.person_id = ? and o.story_id = ? and al.status = 'pending' and al.maybe_delivered = 0",
-        [person_id, story_id])]
-    if not ids:
-        return 0
-    alert_ids = {r[0] for r in db.execute(
-        "select distinct alert_id from outbox where id in (select value from json_each(?))", [json.dumps(ids)])}
-    db.execute("update outbox set alert_id = null where id in (select value from json_each(?))", [json.dumps(ids)])
+    params = {"person": person_id, "story": story_id}
+    alert_ids: set[int] = set()
+    withdrawn = 0
+    for table, mine in _MINE.items():
+        where = f"{mine} and alert_id in ({_UNSENT})"
+        alert_ids |= {r[0] for r in db.execute(f"select alert_id from {table} where {where}", params)}
+        withdrawn += db.execute(f"update {table} set alert_id = null where {where}", params).rowcount
     for alert_id in alert_ids:
-        left = [r[0] for r in db.execute(
-            "select mention_id from outbox where alert_id = ? order by mention_id", [alert_id])]
-        if left:
+        left = [r[0] for r in db.execute("select mention_id from outbox where alert_id = ? order by mention_id",
+                                         [alert_id])]
+        changes = db.execute("select 1 from change_alerts where alert_id = ? limit 1", [alert_id]).fetchone()
+        if left or changes:
             db.execute("update alerts set mention_ids = ? where id = ?", [json.dumps(left), alert_id])
         else:
             db.execute("delete from alerts where id = ?", [alert_id])
-    return len(ids)
+    return withdrawn
 
 
 def rejected_snippets(db: Database) -> dict[str, list[str]]:

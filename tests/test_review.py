@@ -163,3 +163,17 @@ def test_review_cli_errors(tmp_path):
     (tmp_path / "mentions.db").rename(tmp_path / "elsewhere.db")
     missing = run_monitor("review", "1", "-c", str(config), "--confirm")
     assert missing.returncode == 2 and "does not exist yet" in missing.stderr
+
+
+def test_rejection_withdraws_an_unsent_vanished_alert(stored):
+    from test_changes import UNNAMED
+
+    andry = stored.add("http://news.test/a.html", [NAMED])
+    send_pending(stored.db, stored.archive.alerts, backoff=Backoff(0, 0))  # the mention's own alert goes out
+    stored.check(1, [UNNAMED])
+    # As the dispatcher would: the vanished row joins a new alert that has not been tried yet.
+    alert_id = stored.db["alerts"].insert({"channel": "file", "status": "pending", "maybe_delivered": 0}).last_pk
+    stored.db.execute("update change_alerts set alert_id = ?", [alert_id])
+    assert review(stored.db, andry, "rejected")["withdrawn"] == 1
+    assert stored.db["change_alerts"].get(1)["alert_id"] is None
+    assert [r["id"] for r in stored.db.query("select id from alerts")] == [1]  # the sent one stays
