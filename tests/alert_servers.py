@@ -7,6 +7,7 @@ Loaded as a pytest plugin (`pytest_plugins = ["alert_servers"]`).
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -44,6 +45,8 @@ class _Handler:
         with self.server.lock:
             self.server.messages.append(message)
             self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.server.delay:  # a slow server: delivered, but the "250" comes late
+            await asyncio.sleep(self.server.delay)
         return "250 Message accepted for delivery"
 
 
@@ -56,6 +59,7 @@ class SMTPServer:
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.data_reply = ""  # e.g. "451 4.3.0 try again later": answer DATA with this
+        self.delay = 0.0  # seconds between taking a message and saying so
         self.lock = threading.Lock()
         self.logins: list[str] = []
         kwargs: dict = {}
@@ -150,6 +154,7 @@ class SlackServer:
         self.requests = 0
         self.replies: list[Reply] = []  # consumed one per request; empty -> 200 ok
         self.always: Reply | None = None  # answer every request like this (an outage)
+        self.delay = 0.0  # seconds between taking a request and answering it
         self.lock = threading.Lock()
         self.token = "XXsecretTOKENxx1234567890"
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -174,8 +179,8 @@ class SlackServer:
                         reply = Reply(404, "no_service")
                     if reply.status == 200:
                         server.received.append(json.loads(body))
-                if reply.silent_for:
-                    time.sleep(reply.silent_for)
+                if reply.silent_for or server.delay:
+                    time.sleep(reply.silent_for or server.delay)
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
