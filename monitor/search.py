@@ -193,6 +193,8 @@ def batch_terms(groups: Sequence[tuple[str, Sequence[str]]], service: str) -> li
     """
     batches: list[tuple[list[str], list[str]]] = []
     for person, terms in groups:
+        if batches and not _fits([*batches[-1][1], *terms], service) and _fits(terms, service):
+            batches.append(([], []))  # the whole person fits a query of their own: start one
         for term in terms:
             if batches and _fits([*batches[-1][1], term], service):
                 if person not in batches[-1][0]:

@@ -88,6 +88,7 @@ def test_batches_stay_within_limits_and_cover_every_term(service):
         assert names  # each batch says whom it asks about
     assert sent == [t for _, terms in groups for t in terms]
     assert 1 < len(batches) < len(sent)
+    assert all(len(names) * 2 == len(query.split(" OR ")) for names, query in batches)  # people kept whole
 
 
 def test_gdelt_wraps_or_in_parentheses_and_leaves_single_words_bare():
