@@ -30,7 +30,8 @@ class ExtractPipeline(_Stage):
 
     def open_spider(self) -> None:
         workers = self.crawler.settings.getint("MONITOR_EXTRACT_WORKERS", default_workers())
-        self.pool = ExtractionPool(workers)
+        self.pool = ExtractionPool(workers, self.ctx.config.people)
+        self.crawler.monitor_pool = self.pool  # MatchPipeline uses the same workers
 
     def close_spider(self) -> None:
         self.pool.close()
@@ -44,14 +45,22 @@ class ExtractPipeline(_Stage):
             if item.source_kind != "site":
                 self.ctx.error(item.source, item.source_kind, item.url, "no article text found")
             raise DropItem(f"{item.url}: no article text found")
+        if article.text_from == "page":
+            article.fingerprint = fields["fingerprint"]  # computed by the worker; StorePipeline reads it
         return article
 
 
 class MatchPipeline(_Stage):
     """Find watched people in the article's text and headline."""
 
-    def process_item(self, item: Article) -> Article:
-        item.mentions = article_mentions(item.title, item.text, self.ctx.watchlist)
+    def open_spider(self) -> None:
+        self.pool: ExtractionPool = self.crawler.monitor_pool
+
+    async def process_item(self, item: Article) -> Article:
+        if self.pool.matches_in_workers:
+            item.mentions = await self.pool.match(item.title, item.text)
+        else:  # a big watchlist is compiled once, here, not in every worker
+            item.mentions = article_mentions(item.title, item.text, self.ctx.watchlist)
         return item
 
 
@@ -59,7 +68,8 @@ class StorePipeline(_Stage):
     """Store the article, its mentions and their pending alerts in one transaction."""
 
     def process_item(self, item: Article) -> Article:
-        saved = self.ctx.archive.save_article(item, item.mentions, self.ctx.people_ids)
+        saved = self.ctx.archive.save_article(item, item.mentions, self.ctx.people_ids,
+                                              fp=getattr(item, "fingerprint", None))
         stats = self.ctx.source_stats(item.source, item.source_kind)
         if saved.is_new:
             stats.new += 1

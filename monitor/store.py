@@ -107,15 +107,19 @@ class Archive:
         rows = self.db.execute("select 1 from articles where url_key = ? limit 1", [url_key(url)]).fetchall()
         return bool(rows)
 
-    def save_article(self, article: Article, mentions: Sequence[Mention], people_ids: dict[str, int]) -> Saved:
-        """Store an article, its mentions and the alerts they are due, in one transaction."""
+    def save_article(self, article: Article, mentions: Sequence[Mention], people_ids: dict[str, int],
+                     fp: int | None = None) -> Saved:
+        """Store an article, its mentions and the alerts they are due, in one transaction.
+
+        `fp` is the text's `stories.fingerprint` when the caller has it already.
+        """
         now = utcnow()
         with self.db.atomic():
             key = url_key(article.url)
             existing = self.db.execute("select id from articles where url_key = ?", [key]).fetchone()
             if existing:
                 return Saved(existing[0], is_new=False)
-            fp = fingerprint(article.text)
+            fp = fingerprint(article.text) if fp is None else fp
             article_id = self.db["articles"].insert(
                 {
                     "url": canonical_url(article.url),
