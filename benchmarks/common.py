@@ -85,6 +85,7 @@ class Run:
     peak_pss_mb: float  # the same in PSS: pages shared between processes counted once
     hwm_mb: float  # sum of each process's own peak RSS (an upper bound: peaks need not coincide)
     processes: int
+    cpu: dict[str, float]  # CPU seconds (user + system) by process: "main" (the run) and its children by name
 
     def count(self, what: str) -> int:
         """A figure from the run's summary line: "pages fetched", "new articles", "new mentions"."""
@@ -105,8 +106,12 @@ def run_monitor(config: Path, *args: str, env: dict | None = None) -> Run:
     sampler.stop()
     if proc.returncode != 0:
         raise SystemExit(f"monitor run failed ({proc.returncode}):\n{stderr[-3000:]}")
+    cpu: dict[str, float] = {}
+    for pid, (name, ticks) in sampler.cpu.items():
+        label = "main" if pid == proc.pid else name
+        cpu[label] = cpu.get(label, 0.0) + ticks / os.sysconf("SC_CLK_TCK")
     return Run(seconds, stdout, sampler.peak_rss / 1024, sampler.peak_pss / 1024, sum(sampler.hwm.values()) / 1024,
-               len(sampler.hwm))
+               len(sampler.hwm), cpu)
 
 
 class TreeSampler(threading.Thread):
@@ -117,6 +122,7 @@ class TreeSampler(threading.Thread):
         self.pid, self.interval = pid, interval
         self.peak_rss = self.peak_pss = 0
         self.hwm: dict[int, int] = {}
+        self.cpu: dict[int, tuple[str, int]] = {}  # pid -> (role, user + system clock ticks at the last sample)
         self._done = threading.Event()
 
     def run(self) -> None:
@@ -129,6 +135,7 @@ class TreeSampler(threading.Thread):
                 rss += status["VmRSS"]
                 self.hwm[pid] = max(self.hwm.get(pid, 0), status.get("VmHWM", 0))
                 pss += _read_kb(f"/proc/{pid}/smaps_rollup", ("Pss",)).get("Pss", status["VmRSS"])
+                self.cpu[pid] = _cpu_ticks(pid) or self.cpu.get(pid, ("", 0))
             self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
             self._done.wait(self.interval)
 
@@ -153,6 +160,21 @@ def descendants(root: int) -> list[int]:
         found.append(pid)
         todo.extend(children.get(pid, []))
     return found
+
+
+def _cpu_ticks(pid: int) -> tuple[str, int] | None:
+    """(role, user + system clock ticks); role: "forkserver", "worker" (forked by it), or "other"."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        parent = Path(f"/proc/{stat[1]}/cmdline").read_bytes()
+    except OSError:
+        return None
+    forkserver = b"multiprocessing.forkserver" in cmdline
+    if not forkserver:
+        return "other", int(stat[11]) + int(stat[12])
+    role = "worker" if b"multiprocessing.forkserver" in parent else "forkserver"
+    return role, int(stat[11]) + int(stat[12])
 
 
 def _read_kb(path: str, keys: tuple[str, ...]) -> dict[str, int]:
