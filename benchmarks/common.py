@@ -86,6 +86,7 @@ class Run:
     hwm_mb: float  # sum of each process's own peak RSS (an upper bound: peaks need not coincide)
     processes: int
     cpu: dict[str, float]  # CPU seconds (user + system) by process: "main" (the run) and its children by name
+    hwm_by_role: dict[str, float]  # MB: each process's own peak RSS, summed by role
 
     def count(self, what: str) -> int:
         """A figure from the run's summary line: "pages fetched", "new articles", "new mentions"."""
@@ -107,11 +108,13 @@ def run_monitor(config: Path, *args: str, env: dict | None = None) -> Run:
     if proc.returncode != 0:
         raise SystemExit(f"monitor run failed ({proc.returncode}):\n{stderr[-3000:]}")
     cpu: dict[str, float] = {}
+    hwm: dict[str, float] = {}
     for pid, (name, ticks) in sampler.cpu.items():
         label = "main" if pid == proc.pid else name
         cpu[label] = cpu.get(label, 0.0) + ticks / os.sysconf("SC_CLK_TCK")
+        hwm[label] = hwm.get(label, 0.0) + sampler.hwm.get(pid, 0) / 1024
     return Run(seconds, stdout, sampler.peak_rss / 1024, sampler.peak_pss / 1024, sum(sampler.hwm.values()) / 1024,
-               len(sampler.hwm), cpu)
+               len(sampler.hwm), cpu, hwm)
 
 
 class TreeSampler(threading.Thread):

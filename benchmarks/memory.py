@@ -51,13 +51,14 @@ def main() -> None:
         (f"watchlist load: empty feed, {args.people:,} people", [empty], True),
         (f"{len(pages)} pages, {args.people:,} people", feeds, True),
     ]
-    rows, base = [], None
+    rows, base, roles = [], None, []
     try:
         for label, urls, big in cases:
             with tempfile.TemporaryDirectory() as tmp:
                 people_file = people_csv(Path(tmp) / "people.csv", args.people) if big else ""
                 run = run_monitor(write_config(Path(tmp), urls, FEW, people_file=people_file))
             base = base or run.peak_rss_mb
+            roles.append(f"{label}: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(run.hwm_by_role.items())))
             verdict = "met" if run.peak_rss_mb < TARGET_MB else "MISSED"
             rows.append([label, run.count("new articles"), run.processes, f"{run.peak_rss_mb:.0f}",
                          f"{run.peak_pss_mb:.0f}", f"{run.hwm_mb:.0f}", f"{run.peak_rss_mb / base:.2f}",
@@ -66,6 +67,8 @@ def main() -> None:
         site.stop()
     print(table(["run", "articles", "processes", "peak RSS MB", "peak PSS MB", "sum of peaks MB",
                  "RSS vs start-up", "seconds", "target MB"], rows))
+    print("own peak RSS by process, MB (workers summed):")
+    print("\n".join(roles))
 
 
 if __name__ == "__main__":
