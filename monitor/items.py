@@ -63,6 +63,7 @@ class Article:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     mentions: list[Mention] = field(default_factory=list)
+    sketch: list[int] | None = None  # stories.sketch of the text, when a worker computed it
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ class ExtractPipeline(_Stage):
                 self.ctx.error(item.source, item.source_kind, item.url, "no article text found")
             raise DropItem(f"{item.url}: no article text found")
         if article.text_from == "page":
-            article.fingerprint = fields["fingerprint"]  # computed by the worker; StorePipeline reads it
+            article.sketch = fields["sketch"]  # computed by the worker
         return article
 
 
@@ -68,8 +68,7 @@ class StorePipeline(_Stage):
     """Store the article, its mentions and their pending alerts in one transaction."""
 
     def process_item(self, item: Article) -> Article:
-        saved = self.ctx.archive.save_article(item, item.mentions, self.ctx.people_ids,
-                                              fp=getattr(item, "fingerprint", None))
+        saved = self.ctx.archive.save_article(item, item.mentions, self.ctx.people_ids)
         stats = self.ctx.source_stats(item.source, item.source_kind)
         if saved.is_new:
             stats.new += 1

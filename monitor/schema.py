@@ -72,7 +72,7 @@ def m001_core(db: Database) -> None:
             "author": str,
             "text_from": str,  # page | feed
             "status": int,
-            "fingerprint": str,  # hex simhash of the text, for syndicated copies
+            "fingerprint": str,  # the text's story sketch (hex; see stories.py and story_keys)
             "story_id": int,  # id of the first article of the same story
         },
         pk="id",
@@ -298,3 +298,16 @@ def m003_change_watch(db: Database) -> None:
 def migrate(db: Database) -> None:
     """Bring the archive up to the current schema; safe to call on every open."""
     migrations.apply(db)
+
+
+@migrations()
+def m004_story_keys(db: Database) -> None:
+    """Index article sketches so finding a syndicated copy is a lookup, not a scan."""
+    db["story_keys"].create({"key": int, "article_id": int}, foreign_keys=[("article_id", "articles", "id")])
+    db["story_keys"].create_index(["key"])
+    from .stories import sketch  # the sketch of each stored text, as the store now writes it
+
+    for row in list(db.query("select id, text from articles")):
+        keys = sketch(row["text"] or "")
+        db["story_keys"].insert_all({"key": key, "article_id": row["id"]} for key in keys)
+        db["articles"].update(row["id"], {"fingerprint": " ".join(f"{k:08x}" for k in keys)})

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from . import outbox, schema
 from .config import AlertSettings
 from .items import Article, Mention, Person
-from .stories import fingerprint, maybe_same_story, same_story
+from .stories import CANDIDATE_SHARED_KEYS, same_story, sketch
 from .urls import canonical_url, url_key
 
 # Syndicated copies are looked for among articles fetched this recently.
@@ -107,19 +107,15 @@ class Archive:
         rows = self.db.execute("select 1 from articles where url_key = ? limit 1", [url_key(url)]).fetchall()
         return bool(rows)
 
-    def save_article(self, article: Article, mentions: Sequence[Mention], people_ids: dict[str, int],
-                     fp: int | None = None) -> Saved:
-        """Store an article, its mentions and the alerts they are due, in one transaction.
-
-        `fp` is the text's `stories.fingerprint` when the caller has it already.
-        """
+    def save_article(self, article: Article, mentions: Sequence[Mention], people_ids: dict[str, int]) -> Saved:
+        """Store an article, its mentions and the alerts they are due, in one transaction."""
         now = utcnow()
         with self.db.atomic():
             key = url_key(article.url)
             existing = self.db.execute("select id from articles where url_key = ?", [key]).fetchone()
             if existing:
                 return Saved(existing[0], is_new=False)
-            fp = fingerprint(article.text) if fp is None else fp
+            keys = article.sketch if article.sketch is not None else sketch(article.text)
             article_id = self.db["articles"].insert(
                 {
                     "url": canonical_url(article.url),
@@ -136,27 +132,29 @@ class Archive:
                     "author": article.author,
                     "text_from": article.text_from,
                     "status": article.status,
-                    "fingerprint": f"{fp:016x}",
+                    "fingerprint": " ".join(f"{k:08x}" for k in keys),
                 }
             ).last_pk
-            story_id = self._story_for(article_id, fp, article.text, article.fetched_at or now)
+            story_id = self._story_for(article_id, keys, article.text, article.fetched_at or now)
+            self.db["story_keys"].insert_all({"key": k, "article_id": article_id} for k in keys)
             self.db["articles"].update(article_id, {"story_id": story_id})
             mention_ids, queued = self._add_mentions(article_id, story_id, article, mentions, people_ids, now)
             if mention_ids and article.body:
                 self._keep_response(article_id, article)
         return Saved(article_id, True, tuple(mention_ids), queued)
 
-    def _story_for(self, article_id: int, fp: int, text: str, fetched_at: str) -> int:
+    def _story_for(self, article_id: int, keys: Sequence[int], text: str, fetched_at: str) -> int:
         """The story an article belongs to: that of an earlier near-identical text, or its own."""
-        rows = self.db.execute(
-            "select id, fingerprint, story_id from articles where id != ? and fetched_at >= "
-            "datetime(?, ?) and fingerprint is not null order by id",
-            [article_id, fetched_at, f"-{STORY_WINDOW_DAYS} days"],
+        if not keys:
+            return article_id
+        marks = ",".join("?" * len(keys))
+        candidates = self.db.execute(
+            f"select a.id, a.story_id, a.text from story_keys k join articles a on a.id = k.article_id "
+            f"where k.key in ({marks}) and a.id != ? and a.fetched_at >= datetime(?, ?) "
+            f"group by a.id having count(*) >= ? order by count(*) desc, a.id limit 20",
+            [*keys, article_id, fetched_at, f"-{STORY_WINDOW_DAYS} days", CANDIDATE_SHARED_KEYS],
         ).fetchall()
-        for other_id, other_fp, story_id in rows:
-            if not maybe_same_story(fp, int(other_fp, 16)):
-                continue
-            other_text = self.db.execute("select text from articles where id = ?", [other_id]).fetchone()[0]
+        for other_id, story_id, other_text in candidates:
             if same_story(text, other_text or ""):
                 return story_id or other_id
         return article_id

@@ -1,18 +1,20 @@
 """Story identity: near-identical texts (syndicated copies) share one story.
 
-A 64-bit simhash finds candidates cheaply; the overlap of the two texts' word 3-grams
-decides. Wire copies differ by a headline, a dateline, an editor's note, a trimmed
-last paragraph: enough to move a simhash of a short article by 8-12 bits.
+Each text gets a small sketch: the smallest hashes of its word 3-grams (bottom-k MinHash).
+Texts whose sketches share a few values are candidates; the overlap of their 3-grams
+decides. Wire copies differ by a headline, a dateline, an editor's note, a trimmed last
+paragraph, and still share most 3-grams.
 """
 
 from __future__ import annotations
 
-import hashlib
+import heapq
 import re
+import zlib
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-BITS = 64
-CANDIDATE_DISTANCE = 20  # unrelated texts sit near 32 bits apart
+SKETCH_SIZE = 8
+CANDIDATE_SHARED_KEYS = 2  # of SKETCH_SIZE; unrelated texts share none
 SAME_STORY_OVERLAP = 0.6  # share of the shorter text's 3-grams found in the other
 MIN_SHINGLES = 20  # below this a text is too short to call two stories the same
 
@@ -22,18 +24,9 @@ def shingles(text: str) -> set[str]:
     return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
 
 
-def fingerprint(text: str) -> int:
-    """64-bit simhash over word 3-grams; close fingerprints mean similar texts."""
-    weights = [0] * BITS
-    for shingle in shingles(text):
-        h = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
-        for bit in range(BITS):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    return sum(1 << bit for bit in range(BITS) if weights[bit] > 0)
-
-
-def maybe_same_story(a: int, b: int) -> bool:
-    return (a ^ b).bit_count() <= CANDIDATE_DISTANCE
+def sketch(text: str) -> list[int]:
+    """The SKETCH_SIZE smallest CRC-32s of the text's word 3-grams (stable across processes)."""
+    return heapq.nsmallest(SKETCH_SIZE, {zlib.crc32(s.encode()) for s in shingles(text)})
 
 
 def same_story(text_a: str, text_b: str) -> bool:

@@ -1,4 +1,4 @@
-"""A process pool that runs the CPU-bound work (trafilatura, matching, fingerprints) off the Scrapy reactor."""
+"""A process pool that runs the CPU-bound work (trafilatura, matching, story sketches) off the Scrapy reactor."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .extract import extract_fields
 from .finder import article_mentions
 from .items import Mention, Person
 from .match import Watchlist, compile_watchlist
-from .stories import fingerprint
+from .stories import sketch
 
 # Up to this many people each worker compiles its own copy of the watchlist and matching
 # runs in the pool too. A bigger watchlist is matched in the main process, where it is
@@ -29,10 +29,10 @@ def default_workers() -> int:
 
 
 def extract_page(html: str, url: str) -> dict | None:
-    """`extract_fields`, plus the text's story fingerprint (the store needs it; it costs as much as matching)."""
+    """`extract_fields`, plus the text's story sketch (the store needs it; it costs as much as matching)."""
     fields = extract_fields(html, url)
     if fields:
-        fields["fingerprint"] = fingerprint(fields["text"])
+        fields["sketch"] = sketch(fields["text"])
     return fields
 
 
