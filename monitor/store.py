@@ -116,25 +116,29 @@ class Archive:
             if existing:
                 return Saved(existing[0], is_new=False)
             keys = article.sketch if article.sketch is not None else sketch(article.text)
-            article_id = self.db["articles"].insert(
-                {
-                    "url": canonical_url(article.url),
-                    "url_key": key,
-                    "final_url": article.final_url or article.url,
-                    "title": article.title,
-                    "text": article.text,
-                    "published": article.published,
-                    "fetched_at": article.fetched_at or now,
-                    "source": article.source,
-                    "source_kind": article.source_kind,
-                    "outlet": article.outlet,
-                    "language": article.language,
-                    "author": article.author,
-                    "text_from": article.text_from,
-                    "status": article.status,
-                    "fingerprint": " ".join(f"{k:08x}" for k in keys),
-                }
-            ).last_pk
+            article_id = (
+                self.db["articles"]
+                .insert(
+                    {
+                        "url": canonical_url(article.url),
+                        "url_key": key,
+                        "final_url": article.final_url or article.url,
+                        "title": article.title,
+                        "text": article.text,
+                        "published": article.published,
+                        "fetched_at": article.fetched_at or now,
+                        "source": article.source,
+                        "source_kind": article.source_kind,
+                        "outlet": article.outlet,
+                        "language": article.language,
+                        "author": article.author,
+                        "text_from": article.text_from,
+                        "status": article.status,
+                        "fingerprint": " ".join(f"{k:08x}" for k in keys),
+                    }
+                )
+                .last_pk
+            )
             story_id = self._story_for(article_id, keys, article.text, article.fetched_at or now)
             self.db["story_keys"].insert_all({"key": k, "article_id": article_id} for k in keys)
             self.db["articles"].update(article_id, {"story_id": story_id})
@@ -178,9 +182,19 @@ class Archive:
                 "form, context, snippet, alertable, first_for_person, created_at) "
                 "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    article_id, person_id, mention.matched, mention.start, mention.end, mention.field,
-                    mention.score, mention.form, json.dumps(list(mention.context), ensure_ascii=False),
-                    mention.snippet, int(mention.score >= min_score), int(first), now,
+                    article_id,
+                    person_id,
+                    mention.matched,
+                    mention.start,
+                    mention.end,
+                    mention.field,
+                    mention.score,
+                    mention.form,
+                    json.dumps(list(mention.context), ensure_ascii=False),
+                    mention.snippet,
+                    int(mention.score >= min_score),
+                    int(first),
+                    now,
                 ],
             )
             if not cursor.rowcount:
@@ -189,8 +203,14 @@ class Archive:
             mention_ids.append(mention_id)
             if mention.score >= min_score:
                 queued += outbox.queue(
-                    self.db, mention_id, person_id, article_id, story_id, article.published,
-                    self.alerts, now,
+                    self.db,
+                    mention_id,
+                    person_id,
+                    article_id,
+                    story_id,
+                    article.published,
+                    self.alerts,
+                    now,
                 )
         return mention_ids, queued
 
@@ -199,10 +219,18 @@ class Archive:
         now = utcnow()
         with self.db.atomic():
             row = self.db["articles"].get(article_id)
-            known = {r[0] for r in self.db.execute("select distinct person_id from mentions where article_id = ?", [article_id])}
+            known = {
+                r[0]
+                for r in self.db.execute("select distinct person_id from mentions where article_id = ?", [article_id])
+            }
             fresh = [m for m in mentions if people_ids[m.person.name] not in known]
-            article = Article(url=row["url"], title=row["title"] or "", text=row["text"] or "", source=row["source"] or "",
-                              published=row["published"])
+            article = Article(
+                url=row["url"],
+                title=row["title"] or "",
+                text=row["text"] or "",
+                source=row["source"] or "",
+                published=row["published"],
+            )
             ids, queued = self._add_mentions(article_id, row["story_id"] or article_id, article, fresh, people_ids, now)
         return Saved(article_id, False, tuple(ids), queued)
 
@@ -210,8 +238,9 @@ class Archive:
         """Every stored article (id, title, text), in batches so memory stays flat."""
         last = 0
         while True:
-            rows = list(self.db.query(
-                "select id, title, text from articles where id > ? order by id limit ?", [last, batch]))
+            rows = list(
+                self.db.query("select id, title, text from articles where id > ? order by id limit ?", [last, batch])
+            )
             if not rows:
                 return
             yield from rows
@@ -250,9 +279,7 @@ class Archive:
 
     def start_run(self, command: str) -> int:
         with self.db.atomic():
-            return self.db["runs"].insert(
-                {"started_at": utcnow(), "status": "running", "command": command}
-            ).last_pk
+            return self.db["runs"].insert({"started_at": utcnow(), "status": "running", "command": command}).last_pk
 
     def finish_run(self, run_id: int, status: str = "ok", **counts) -> None:
         with self.db.atomic():
@@ -273,9 +300,14 @@ class Archive:
 
     def mentions_since(self, run_started_at: str) -> list[dict]:
         """Per person, how many articles stored since then name them."""
-        return list(self.db.query(
-            "select p.name as person, count(distinct m.article_id) as n from mentions m join people p on p.id = m.person_id "
-            "where m.created_at >= ? group by p.name order by n desc, p.name", [run_started_at]))
+        return list(
+            self.db.query(
+                "select p.name as person, count(distinct m.article_id) as n from mentions m "
+                "join people p on p.id = m.person_id where m.created_at >= ? "
+                "group by p.name order by n desc, p.name",
+                [run_started_at],
+            )
+        )
 
 
 def chunks(items: Iterable, size: int) -> Iterator[list]:
