@@ -100,6 +100,8 @@ def _send_channel(db: Database, channel: Channel, settings: AlertSettings, now: 
     result = ChannelReport(channel.name)
     for due in records.claim(db, channel.name, now):
         was_maybe_delivered = bool(due["maybe_delivered"])
+        if not was_maybe_delivered and records.drop_if_empty(db, due["id"]):
+            continue
         row = records.start_attempt(db, due, now, channel.domain)
         outgoing = Outgoing(row["id"], row["message_id"], content.loads(row["content"]), row["created_at"],
                             row["parts_sent"] or 0)

@@ -65,6 +65,15 @@ def _open_alert(db: Database, channel: str) -> int | None:
     return row[0] if row else None
 
 
+def drop_if_empty(db: Database, alert_id: int) -> bool:
+    """Delete an alert left with nothing to say (a review withdrew every row); True if so."""
+    with db.atomic():
+        if db.execute("select 1 from outbox where alert_id = ? limit 1", [alert_id]).fetchone():
+            return False
+        db.execute("delete from alerts where id = ? and status = 'pending' and maybe_delivered = 0", [alert_id])
+        return True
+
+
 def start_attempt(db: Database, alert: dict, now: datetime, domain: str) -> dict:
     """Record that an attempt begins; freeze what the alert says from here on. Returns the row.
 

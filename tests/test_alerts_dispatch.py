@@ -328,3 +328,15 @@ def test_back_catalogue_is_stored_but_not_alerted(world, smtp_server):
     assert late.mention_ids and late.queued == 0
     world.send()
     assert len(smtp_server.messages) == 1 and smtp_server.messages[0]["Subject"] == f"New mention: {NERI}"
+
+
+def test_alert_emptied_by_a_review_is_dropped_not_sent(world, smtp_server):
+    saved = world.add(ANDRY)
+    smtp_server.stop()
+    world.send()  # queued into an alert, not delivered
+    smtp_server.start()
+    world.db.execute("update outbox set alert_id = null where mention_id = ?", [saved.mention_ids[0]])
+    world.db["reviews"].insert({"person_id": world.ids[ANDRY], "article_id": saved.article_id,
+                                "verdict": "rejected", "reviewed_at": "2025-01-01"})
+    assert world.send().channels["email"].sent == 0 and smtp_server.messages == []
+    assert world.alerts("email") == []
