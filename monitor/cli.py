@@ -298,14 +298,16 @@ def alerts() -> None:
 @config_option
 def alerts_send(config_path: str | None) -> None:
     """Deliver pending alerts now (also the last step of `monitor run`)."""
+    from .lock import run_lock
     from .store import Archive
 
     config = load_config(config_path)
-    archive = Archive(config.database, config.alerts)
-    try:
-        report = _deliver()(archive.db, config.alerts)
-    finally:
-        archive.close()
+    with run_lock(config.lock_path):  # a hand run beside cron's must not send twice
+        archive = Archive(config.database, config.alerts)
+        try:
+            report = _deliver()(archive.db, config.alerts)
+        finally:
+            archive.close()
     for line in report.lines() or ["no alert channel configured"]:
         click.echo(line)
 
