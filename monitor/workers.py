@@ -57,7 +57,10 @@ class ExtractionPool:
         self.workers = workers
         self.matches_in_workers = workers > 0 and 0 < len(people) <= MATCH_IN_WORKERS_MAX_PEOPLE
         # forkserver, not fork: forking a process that runs the reactor's threads is unsafe.
+        # The server imports trafilatura and the matcher once; each worker forks from it
+        # ready to work instead of spending a second of CPU on imports.
         context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
         self._pool = (
             ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                                 initargs=(tuple(people) if self.matches_in_workers else (),))
