@@ -11,7 +11,7 @@ from email.utils import make_msgid
 from monitor.config import AlertSettings
 
 from . import compose, files, slack, smtp
-from .content import AlertItem
+from .content import VANISHED, AlertItem
 from .errors import DeliveryError
 
 
@@ -111,7 +111,9 @@ class FileChannel(Channel):
             "message_id": alert.message_id,
             "created_at": alert.created_at,
             "subject": compose.subject(alert.items),
-            "mentions": [_item_json(i) for i in alert.items],
+            "mentions": [_item_json(i) for i in alert.items if i.kind != VANISHED],
+            # Pages that no longer name someone they named: after the new mentions, as in email.
+            "changes": [_change_json(i) for i in alert.items if i.kind == VANISHED],
         }
         files.write(self.folder, files.alert_path(self.folder, alert.alert_id).name, document)
         return ""
@@ -124,10 +126,21 @@ class FileChannel(Channel):
 
 def _item_json(item: AlertItem) -> dict:
     return {
-        "mention_id": item.mention_id, "person": item.person, "first_for_person": item.first_for_person,
-        "title": item.title, "outlet": item.outlet, "published": item.published, "url": item.url,
+        "kind": item.kind, "mention_id": item.mention_id, "person": item.person,
+        "first_for_person": item.first_for_person, "title": item.title, "outlet": item.outlet,
+        "published": item.published, "url": item.url,
         "links": [{"url": u, "outlet": o} for u, o in item.links], "snippet": item.snippet,
         "matched": item.matched, "score": item.score,
+    }
+
+
+def _change_json(item: AlertItem) -> dict:
+    """A "no longer named" item: the page, when the re-check found it, and what the page used to say."""
+    return {
+        "kind": item.kind, "mention_id": item.mention_id, "person": item.person, "title": item.title,
+        "outlet": item.outlet, "published": item.published, "url": item.url, "checked_at": item.checked_at,
+        "check_id": item.check_id, "snippet": item.snippet, "matched": item.matched,
+        "text": compose.vanished_line(item),
     }
 
 

@@ -2,6 +2,7 @@
 
 Everything quoted from an article is hostile until escaped: HTML-escaped in email,
 `&`, `<`, `>` escaped in Slack (so a headline cannot ping `<!channel>` or forge a link).
+New mentions are listed first, then the pages that no longer name someone ("vanished").
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from .content import AlertItem
+from .content import VANISHED, AlertItem
 
 # Slack's documented limits: 50 blocks per message, 3000 characters per section text,
 # 150 per header. Messages whose blocks total ~13k characters are refused in practice
@@ -29,11 +30,41 @@ TITLE_CHARS = 250
 
 
 def subject(items: Sequence[AlertItem]) -> str:
-    """"3 new mentions: Andry José Hernández Romero, …" (people in the order shown)."""
+    """"3 new mentions: Andry José Hernández Romero, …" (people in the order shown).
+
+    With pages that no longer name someone: "1 new mention, 1 name removed from a page: …".
+    """
     names = list(dict.fromkeys(i.person for i in items))
     shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
-    head = "New mention" if len(items) == 1 else f"{len(items)} new mentions"
-    return _one_line(f"{head}: {shown}")
+    new = sum(i.kind != VANISHED for i in items)
+    gone = len(items) - new
+    heads = []
+    if new:
+        heads.append("New mention" if new == 1 and not gone else f"{new} new mention{'s' * (new > 1)}")
+    if gone:
+        where = "a page" if len({i.url for i in items if i.kind == VANISHED}) == 1 else "pages"
+        heads.append(f"Name removed from {where}" if gone == 1 and not new
+                     else f"{gone} name{'s' * (gone > 1)} removed from {where}")
+    return _one_line(f"{', '.join(heads)}: {shown}")
+
+
+def vanished_line(item: AlertItem) -> str:
+    """"no longer named in <title> (<url>), checked <when>", plain one-line text."""
+    title = _clip(item.title, TITLE_CHARS)
+    return f"no longer named in {title} ({_one_line(item.url)}), checked {checked(item.checked_at)}"
+
+
+def checked(moment: str | None) -> str:
+    """A re-check's time as "2025-04-02 10:00 UTC"."""
+    if not moment:
+        return "at an unknown time"
+    try:
+        when = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return _one_line(moment)[:40]
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def highlight(snippet: str, matched: str) -> list[tuple[str, bool]]:
@@ -125,6 +156,9 @@ def _envelope(subj: str, sender: str, to: Sequence[str], message_id: str, date: 
 def plain_text(items: Sequence[AlertItem]) -> str:
     out = [subject(items), ""]
     for item in items:
+        if item.kind == VANISHED:
+            out += _plain_vanished(item)
+            continue
         title, meta = _lines(item)
         flag = "FIRST MENTION EVER: " if item.first_for_person else ""
         out.append(f"{flag}{_one_line(item.person)}")
@@ -142,6 +176,16 @@ def plain_text(items: Sequence[AlertItem]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _plain_vanished(item: AlertItem) -> list[str]:
+    out = [f"NO LONGER NAMED: {_one_line(item.person)}", f"  {vanished_line(item)}",
+           f"  {_one_line(item.outlet)} · {day(item.published)}"]
+    pieces = highlight(_clip(item.snippet, SNIPPET_CHARS), item.matched)
+    snippet = _squash("".join(f"*{t}*" if hit else t for t, hit in pieces)).strip()
+    if snippet:
+        out.append(f"  It said: “{snippet}”")
+    return [*out, ""]
+
+
 def html_body(items: Sequence[AlertItem]) -> str:
     e = _html
     parts = [
@@ -149,13 +193,13 @@ def html_body(items: Sequence[AlertItem]) -> str:
         f"<h2 style=\"font-size:18px\">{e(subject(items))}</h2>",
     ]
     for item in items:
+        if item.kind == VANISHED:
+            parts += _html_vanished(item)
+            continue
         title, meta = _lines(item)
         flag = ('<span style="background:#b00020;color:#fff;padding:1px 6px;border-radius:3px;'
                 'font-size:12px">FIRST MENTION EVER</span> ') if item.first_for_person else ""
-        snippet = "".join(
-            f'<mark style="background:#ffe066">{e(t, squash=True)}</mark>' if hit else e(t, squash=True)
-            for t, hit in highlight(_clip(item.snippet, SNIPPET_CHARS), item.matched)
-        )
+        snippet = _html_snippet(item)
         links = ", ".join(_html_link(url, outlet) for url, outlet in item.links[1:])
         parts += [
             '<div style="border-top:1px solid #ddd;padding:10px 0">',
@@ -170,6 +214,32 @@ def html_body(items: Sequence[AlertItem]) -> str:
     parts.append('<p style="color:#777;font-size:12px">mention-monitor: each mention is alerted once per channel.</p>')
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p) + "\n"
+
+
+def _html_vanished(item: AlertItem) -> list[str]:
+    e = _html
+    flag = ('<span style="background:#555;color:#fff;padding:1px 6px;border-radius:3px;'
+            'font-size:12px">NO LONGER NAMED</span> ')
+    snippet = _html_snippet(item)
+    title, meta = _lines(item)
+    return [
+        '<div style="border-top:1px solid #ddd;padding:10px 0">',
+        f"<p style=\"margin:0 0 4px\">{flag}<strong>{e(item.person)}</strong></p>",
+        f"<p style=\"margin:0 0 4px;font-size:16px\">no longer named in {_html_link(item.url, title)}"
+        # A URL that is not a link is already shown by _html_link.
+        f"{f' ({e(item.url)})' if is_web_url(item.url) else ''}, checked {e(checked(item.checked_at))}</p>",
+        f"<p style=\"margin:0 0 6px;color:#555\">{e(meta)}</p>",
+        "<blockquote style=\"margin:0 0 6px;padding-left:10px;border-left:3px solid #ccc;color:#555\">"
+        f"It said: {snippet}</blockquote>" if snippet else "",
+        "</div>",
+    ]
+
+
+def _html_snippet(item: AlertItem) -> str:
+    return "".join(
+        f'<mark style="background:#ffe066">{_html(t, squash=True)}</mark>' if hit else _html(t, squash=True)
+        for t, hit in highlight(_clip(item.snippet, SNIPPET_CHARS), item.matched)
+    )
 
 
 def _html(text: str, squash: bool = False) -> str:
@@ -225,13 +295,20 @@ def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None) -
 def slack_item_text(item: AlertItem) -> str:
     """One section's mrkdwn, at most SLACK_SECTION_CHARS long however long the quoted text is."""
     title, meta = _lines(item)
-    flag = ":rotating_light: *First mention ever* · " if item.first_for_person else ""
-    head = [f"{flag}*{slack_escape(_clip(item.person, 200))}*", f"*{_slack_link(item.url, title)}*", slack_escape(meta)]
+    if item.kind == VANISHED:
+        head = [f":wastebasket: *No longer named* · *{slack_escape(_clip(item.person, 200))}*",
+                f"no longer named in *{_slack_link(item.url, title)}*, "
+                f"checked {slack_escape(checked(item.checked_at))}",
+                slack_escape(meta)]
+    else:
+        flag = ":rotating_light: *First mention ever* · " if item.first_for_person else ""
+        head = [f"{flag}*{slack_escape(_clip(item.person, 200))}*", f"*{_slack_link(item.url, title)}*",
+                slack_escape(meta)]
     text = "\n".join(head)
     budget = SLACK_SECTION_CHARS - len(text) - 200  # room kept for the "also at" line
     snippet = _slack_snippet(item, max(budget, 0))
     if snippet:
-        text += "\n>" + snippet
+        text += ("\n>_It said:_ " if item.kind == VANISHED else "\n>") + snippet
     others = [_slack_link(url, outlet) for url, outlet in item.links[1:]]
     if others:
         text += _also_line(others, SLACK_SECTION_CHARS - len(text))

@@ -1,4 +1,8 @@
-"""What an alert says: the archive rows it carries, read into plain AlertItems (JSON-able)."""
+"""What an alert says: the archive rows it carries, read into plain AlertItems (JSON-able).
+
+Two kinds of item: `new` (an outbox row: a mention found) and `vanished` (a
+change_alerts row: a re-check found a page that named the person no longer does).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,19 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
+NEW = "new"
+VANISHED = "vanished"
+
 
 @dataclass(frozen=True)
 class AlertItem:
-    """One (person, story) an alert reports: the mention that queued it and every copy's link."""
+    """One thing an alert reports.
+
+    kind `new`: a (person, story) found, with the mention that queued it and every copy's
+    link. kind `vanished`: a page that named the person no longer does; `mention_id` is the
+    earlier mention that is gone (its snippet is what the page used to say), `checked_at`
+    and `check_id` the re-check that found it, `links` the page alone.
+    """
 
     mention_id: int
     person: str
@@ -25,6 +38,9 @@ class AlertItem:
     first_for_person: bool = False
     # (url, outlet) of every stored copy of the story, the mention's own article first.
     links: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    kind: str = NEW
+    checked_at: str | None = None
+    check_id: int | None = None
 
 
 _ITEMS_SQL = """
@@ -38,6 +54,20 @@ where o.alert_id = ?
 """
 
 _LINKS_SQL = "select id, url, outlet from articles where story_id = ? or id = ? order by id"
+
+# The old mention may be gone (a rematch rewrites an article's mentions): the item still
+# goes out, without the quote.
+_CHANGES_SQL = """
+select c.kind, c.mention_id, p.name as person, a.title, a.url, a.outlet, a.published,
+       m.snippet, m.matched, m.score, k.checked_at, c.check_id
+from change_alerts c
+join articles a on a.id = c.article_id
+join people p on p.id = c.person_id
+left join mentions m on m.id = c.mention_id
+left join checks k on k.id = c.check_id
+where c.alert_id = ?
+order by c.id
+"""
 
 
 def load_items(db: Database, alert_id: int) -> list[AlertItem]:
@@ -63,7 +93,21 @@ def load_items(db: Database, alert_id: int) -> list[AlertItem]:
                 links=tuple((u, o or host_of(u)) for _, u, o in copies),
             )
         )
-    return order(items)
+    return order(items) + _changes(db, alert_id)
+
+
+def _changes(db: Database, alert_id: int) -> list[AlertItem]:
+    """The alert's "no longer named" items, after the new mentions: by person, then as queued."""
+    items = []
+    for row in db.execute(_CHANGES_SQL, [alert_id]).fetchall():
+        kind, mention_id, person, title, url, outlet, published, snippet, matched, score, checked_at, check_id = row
+        outlet = outlet or host_of(url)
+        items.append(AlertItem(
+            mention_id=mention_id, person=person, title=title or url, url=url, outlet=outlet, published=published,
+            snippet=snippet or "", matched=matched or "", score=score or 0, links=((url, outlet),), kind=kind,
+            checked_at=checked_at, check_id=check_id,
+        ))
+    return sorted(items, key=lambda i: i.person.casefold())
 
 
 def order(items: list[AlertItem]) -> list[AlertItem]:

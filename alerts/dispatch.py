@@ -1,4 +1,4 @@
-"""Outbox -> channels: deliver pending alerts, retry with backoff, report per channel.
+"""Outbox and change_alerts -> channels: deliver pending alerts, retry with backoff, report per channel.
 
 Called at the end of `monitor run` and by `monitor alerts send`. A channel that fails is
 recorded in the `alerts` table and retried on a later call; it never raises, and never
@@ -40,7 +40,8 @@ class Backoff:
 class ChannelReport:
     channel: str
     sent: int = 0  # alerts (messages) delivered by this call
-    mentions: int = 0  # mentions those alerts carried
+    mentions: int = 0  # new mentions those alerts carried
+    changes: int = 0  # "no longer named" items they carried
     failed: int = 0  # alerts that gave up during this call (max_attempts or a permanent error)
     pending: int = 0  # alerts still waiting for a retry after this call
     errors: list[str] = field(default_factory=list)
@@ -70,7 +71,8 @@ class DispatchReport:
         """One line per channel for the run summary."""
         out = []
         for c in self.channels.values():
-            line = f"{c.channel}: {c.sent} sent ({c.mentions} mentions), {c.failed} failed, {c.pending} pending"
+            carried = f"{c.mentions} mentions" + (f", {c.changes} names removed" if c.changes else "")
+            line = f"{c.channel}: {c.sent} sent ({carried}), {c.failed} failed, {c.pending} pending"
             if c.errors:
                 line += f" - last error: {c.errors[-1]}"
             out.append(line)
@@ -121,7 +123,9 @@ def _send_channel(db: Database, channel: Channel, settings: AlertSettings, now: 
             continue
         records.mark_sent(db, row["id"], now, redact(note, channel.secrets))
         result.sent += 1
-        result.mentions += len(outgoing.items)
+        changes = sum(item.kind == content.VANISHED for item in outgoing.items)
+        result.mentions += len(outgoing.items) - changes
+        result.changes += changes
     result.pending = records.pending_count(db, channel.name)
     return result
 

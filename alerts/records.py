@@ -1,4 +1,7 @@
-"""The alerts table's life cycle: claim outbox rows into an alert, record each attempt and its outcome.
+"""The alerts table's life cycle: claim queued rows into an alert, record each attempt and its outcome.
+
+Two queues feed an alert: `outbox` (new mentions) and `change_alerts` ("vanished": a
+page no longer names someone it named). Both are claimed the same way, in one transaction.
 
 Every step is its own short transaction, so a run killed at any instant leaves either the
 state before the step or after it. See docs/alerts.md for the one window that can repeat.
@@ -27,13 +30,36 @@ and not exists (
 order by o.id
 """
 
+# The same for change_alerts rows (kinds the dispatcher can word): a rejection of any copy of
+# the page's story withholds them, as it does new mentions (monitor/changes.py `_rejected`).
+_FRESH_CHANGES_SQL = """
+select c.id from change_alerts c join articles b on b.id = c.article_id
+where c.channel = ? and c.alert_id is null and c.kind = 'vanished'
+and not exists (
+    select 1 from reviews r join articles a on a.id = r.article_id
+    where r.person_id = c.person_id and r.verdict = 'rejected'
+    and coalesce(a.story_id, a.id) = coalesce(b.story_id, b.id)
+)
+order by c.id
+"""
+
+# What an alert carries, for alerts.mention_ids: its new mentions, then the earlier mentions
+# it reports as no longer named. `content` tells the two apart (each item has a `kind`).
+_CARRIED_SQL = """
+select mention_id from (
+    select 0 as part, mention_id, mention_id as n from outbox where alert_id = :id
+    union all
+    select 1, mention_id, id from change_alerts where alert_id = :id
+) order by part, n
+"""
+
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def claim(db: Database, channel: str, now: datetime) -> list[dict]:
-    """Put the channel's new outbox rows into an alert; return the channel's alerts due now.
+    """Put the channel's new outbox and change_alerts rows into an alert; return the channel's alerts due now.
 
     New rows join the newest pending alert that cannot have reached anyone yet (so an
     outage ends in one message, not one per run); otherwise they start a new alert.
@@ -41,21 +67,25 @@ def claim(db: Database, channel: str, now: datetime) -> list[dict]:
     stamp = iso(now)
     with db.atomic():
         fresh = [row[0] for row in db.execute(_FRESH_SQL, [channel]).fetchall()]
-        if fresh:
+        changes = [row[0] for row in db.execute(_FRESH_CHANGES_SQL, [channel]).fetchall()]
+        if fresh or changes:
             alert_id = _open_alert(db, channel) or db["alerts"].insert(
                 {"channel": channel, "status": "pending", "attempts": 0, "created_at": stamp,
                  "next_attempt_at": stamp, "maybe_delivered": 0, "parts_sent": 0}
             ).last_pk
-            db.execute(
-                "update outbox set alert_id = ? where id in (select value from json_each(?))",
-                [alert_id, json.dumps(fresh)],
-            )
-            mention_ids = [r[0] for r in db.execute(
-                "select mention_id from outbox where alert_id = ? order by mention_id", [alert_id])]
-            db.execute("update alerts set mention_ids = ? where id = ?", [json.dumps(mention_ids), alert_id])
+            for table, ids in (("outbox", fresh), ("change_alerts", changes)):
+                if ids:
+                    db.execute(f"update {table} set alert_id = ? where id in (select value from json_each(?))",
+                               [alert_id, json.dumps(ids)])
+            db.execute("update alerts set mention_ids = ? where id = ?", [json.dumps(carried(db, alert_id)), alert_id])
         return [dict(row) for row in db.query(
             "select * from alerts where channel = ? and status = 'pending' "
             "and (next_attempt_at is null or next_attempt_at <= ?) order by id", [channel, stamp])]
+
+
+def carried(db: Database, alert_id: int) -> list[int]:
+    """alerts.mention_ids: the alert's new mentions (by id), then the vanished ones (as queued)."""
+    return [r[0] for r in db.execute(_CARRIED_SQL, {"id": alert_id})]
 
 
 def _open_alert(db: Database, channel: str) -> int | None:
@@ -68,8 +98,9 @@ def _open_alert(db: Database, channel: str) -> int | None:
 def drop_if_empty(db: Database, alert_id: int) -> bool:
     """Delete an alert left with nothing to say (a review withdrew every row); True if so."""
     with db.atomic():
-        if db.execute("select 1 from outbox where alert_id = ? limit 1", [alert_id]).fetchone():
-            return False
+        for table in ("outbox", "change_alerts"):
+            if db.execute(f"select 1 from {table} where alert_id = ? limit 1", [alert_id]).fetchone():
+                return False
         db.execute("delete from alerts where id = ? and status = 'pending' and maybe_delivered = 0", [alert_id])
         return True
 
@@ -87,10 +118,13 @@ def start_attempt(db: Database, alert: dict, now: datetime, domain: str) -> dict
             text = content.dumps(content.load_items(db, row["id"]))
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
             row["content"], row["message_id"] = text, f"<alert-{row['id']}.{digest}@{domain}>"
+            # A review may have taken rows out since the claim (monitor/review.py): say what goes.
+            row["mention_ids"] = json.dumps(carried(db, row["id"]))
         row["attempts"] = (row["attempts"] or 0) + 1
         row["last_attempt_at"] = iso(now)
         db["alerts"].update(row["id"], {
-            "content": row["content"], "message_id": row["message_id"], "attempts": row["attempts"],
+            "content": row["content"], "message_id": row["message_id"], "mention_ids": row["mention_ids"],
+            "attempts": row["attempts"],
             "last_attempt_at": row["last_attempt_at"], "maybe_delivered": 1,
         })
     return row
