@@ -71,10 +71,13 @@ def _withdraw(db: Database, person_id: int, story_id: int) -> int:
         alert_ids |= {r[0] for r in db.execute(f"select alert_id from {table} where {where}", params)}
         withdrawn += db.execute(f"update {table} set alert_id = null where {where}", params).rowcount
     for alert_id in alert_ids:
-        left = [r[0] for r in db.execute("select mention_id from outbox where alert_id = ? order by mention_id",
-                                         [alert_id])]
-        changes = db.execute("select 1 from change_alerts where alert_id = ? limit 1", [alert_id]).fetchone()
-        if left or changes:
+        # What the alert still carries: new mentions first, then names no longer on a page
+        # (the same order the dispatcher writes into alerts.mention_ids).
+        left = [r[0] for r in db.execute(
+            "select mention_id from (select 0 as part, mention_id, mention_id as n from outbox where alert_id = :id "
+            "union all select 1, mention_id, id from change_alerts where alert_id = :id) order by part, n",
+            {"id": alert_id})]
+        if left:
             db.execute("update alerts set mention_ids = ? where id = ?", [json.dumps(left), alert_id])
         else:
             db.execute("delete from alerts where id = ?", [alert_id])
