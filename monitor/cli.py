@@ -81,6 +81,8 @@ def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
     summary = run_cycle(config, deliver=None if no_alerts else _deliver(), verbose=verbose)
     click.echo(summary.line())
     _report_problems(summary.source_errors)
+    for line in summary.health:
+        click.echo(f"health: {line}", err=True)
     if summary.alerts is not None:
         for line in summary.alerts.lines():
             click.echo(line)

@@ -23,6 +23,9 @@ class SourceStats:
     read: bool = False  # the feed or sitemap itself was parsed
     reached: bool = False  # the source's own URL answered without an HTTP error
     failed: bool = False  # the source's own URL could not be fetched at all
+    retry_later: bool = False  # an article failed in a way that may pass (5xx, timeout...)
+    # URL asked -> (kind, ETag/Last-Modified fields), written at close if the run completed.
+    validators: dict[str, tuple[str, dict]] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -107,11 +110,13 @@ class CrawlContext:
         if self.progress:
             self.progress.update(self.counts)
 
-    def close(self) -> None:
+    def close(self, complete: bool = True) -> None:
+        """Record each source's outcome; `complete` is False when the crawl was cut short."""
         if self.progress:
             self.progress.finish()
         now = utcnow()
         for url, stats in self.sources.items():
+            self._keep_validators(stats, complete)
             self._record_health(url, stats, now)
             self.archive.record_source_result(
                 self.run_id, url, stats.kind, status=stats.status, fetched=stats.fetched,
@@ -120,6 +125,18 @@ class CrawlContext:
         if self.owns_run:
             self.archive.finish_run(self.run_id, **self.run_counts())
         self.archive.close()
+
+    def _keep_validators(self, stats: SourceStats, complete: bool) -> None:
+        """ETag/Last-Modified for the next run's conditional GET, only if this run saw the source through.
+
+        Otherwise they are cleared, so the next run fetches the source in full and retries
+        what is left (articles already stored are still skipped).
+        """
+        for url, (kind, fields) in stats.validators.items():
+            if not complete or stats.retry_later:
+                fields = {**fields, "etag": None, "last_modified": None}
+                fields.pop("last_full_fetch_at", None)
+            self.archive.update_source(url, kind, **fields)
 
     def _record_health(self, url: str, stats: SourceStats, now: str) -> None:
         """Keep the source's row current: failures in a row, last new article (see health.py)."""

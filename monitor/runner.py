@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from .config import Config
+from .health import close_killed_runs, source_problems
 from .lock import run_lock
 from .sources import describe_search_counts, search_counts
 from .store import Archive
@@ -33,6 +35,7 @@ class RunSummary:
     source_errors: dict[str, list[str]] = field(default_factory=dict)
     alerts: Any = None
     by_service: dict[str, dict[str, int]] = field(default_factory=dict)  # search service -> counts
+    health: list[str] = field(default_factory=list)  # sources failing run after run, or gone dark
 
     def line(self) -> str:
         people = ", ".join(f"{p['person']} ({p['n']} articles)" for p in self.by_person[:5])
@@ -46,6 +49,8 @@ class RunSummary:
             text += "; " + describe_search_counts(self.by_service)
         if self.source_errors:
             text += f"; {sum(len(v) for v in self.source_errors.values())} problems in {len(self.source_errors)} sources"
+        if self.health:
+            text += f"; {len(self.health)} sources need attention"
         return text
 
 
@@ -86,7 +91,11 @@ def run_cycle(config: Config, deliver: Deliver | None = None, verbose: bool = Fa
 
 def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbose: bool = False) -> RunSummary:
     """Run the `monitor` spider over every source, in this process."""
-    process = CrawlerProcess(scrapy_settings(config, run_id, verbose))
+    close_killed_runs(archive.db, run_id)
+    settings = scrapy_settings(config, run_id, verbose)
+    # Live progress on stderr: lines with -v, a self-overwriting line on a terminal.
+    settings.set("MONITOR_PROGRESS", "lines" if verbose else "bar" if sys.stderr.isatty() else "", priority="cmdline")
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("monitor")
     process.crawl(crawler)
     process.start()
@@ -101,6 +110,7 @@ def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbos
         by_person=archive.mentions_since(started_at),
         source_errors=_source_errors(archive, run_id),
         by_service=search_counts(archive.db, run_id, started_at),
+        health=[problem.line() for problem in source_problems(archive.db, run_id)],
     )
 
 

@@ -97,8 +97,8 @@ class SourceSpider(scrapy.Spider):
                 logging.getLogger(name).setLevel(logging.CRITICAL)
         return spider
 
-    def ctx_close(self) -> None:
-        self.ctx.close()
+    def ctx_close(self, reason: str = "finished") -> None:
+        self.ctx.close(complete=reason == "finished")
 
     # -- requests -----------------------------------------------------------------------
 
@@ -140,6 +140,9 @@ class SourceSpider(scrapy.Spider):
             return
         if _forbidden_by_robots(failure) and request.meta["kind"] == "site":
             return  # a site's own links into places its robots.txt closes: not a problem
+        if _transient(failure):
+            # Worth another try: the next run fetches the source in full, not conditionally.
+            self.ctx.source_stats(request.meta["source"], request.meta["kind"]).retry_later = True
         yield from self._fallback_or_error(request, _reason(failure))
 
     def source_failed(self, failure: Failure) -> None:
@@ -203,22 +206,22 @@ class SourceSpider(scrapy.Spider):
     def remember_validators(self, response: Response) -> None:
         """After a source parsed well, keep its ETag/Last-Modified for the next run.
 
-        They are kept under the URL asked for, which is where the next run asks again.
+        They are kept under the URL asked for, which is where the next run asks again, and
+        written when the crawl closes (CrawlContext.close): a run killed before then, or
+        one whose articles failed for now, asks again in full and picks up where it stopped.
         """
         meta = response.meta
-        self.ctx.source_stats(meta["source"], meta["kind"]).read = True
+        stats = self.ctx.source_stats(meta["source"], meta["kind"])
+        stats.read = True
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         fields = {
             "etag": _header(response, b"ETag"),
             "last_modified": _header(response, b"Last-Modified"),
             "last_fetched_at": now,
-            "last_status": "ok",
-            "last_error": None,
-            "consecutive_failures": 0,
         }
         if meta.get("full_fetch"):
             fields["last_full_fetch_at"] = now
-        self.ctx.archive.update_source(_asked_url(response), meta["kind"], **fields)
+        stats.validators[_asked_url(response)] = (meta["kind"], fields)
 
     def not_modified(self, response: Response) -> bool:
         if response.status != 304:
@@ -250,6 +253,14 @@ def _asked_url(response: Response) -> str:
 
 def _forbidden_by_robots(failure: Failure) -> bool:
     return failure.check(IgnoreRequest) is not None and "robots.txt" in str(failure.value)
+
+
+def _transient(failure: Failure) -> bool:
+    """A failure that may well pass by the next run: 429/5xx, timeouts, DNS, dropped connections."""
+    error = failure.value
+    if isinstance(error, HttpError):
+        return error.response.status in (408, 429) or error.response.status >= 500
+    return not isinstance(error, (IgnoreRequest, DownloadCancelledError))
 
 
 def _reason(failure: Failure) -> str:

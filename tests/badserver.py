@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import socket
+import os
+import signal
 import ssl
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -254,9 +258,29 @@ def _tls_context(cert_dir: Path) -> ssl.SSLContext:
     return context
 
 
-def free_port_closed() -> int:
-    """A loopback port nothing listens on (for connection-refused cases)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def start_monitor(*args: str, env: dict | None = None, out=subprocess.PIPE, err=subprocess.PIPE) -> subprocess.Popen:
+    """`python -m monitor ARGS` in its own process group (see `end_group`)."""
+    return subprocess.Popen([sys.executable, "-m", "monitor", *args], stdout=out, stderr=err,
+                            start_new_session=True, env={**os.environ, **(env or {})})
+
+
+def end_group(process: subprocess.Popen) -> None:
+    """Kill whatever the run left behind in its process group (a killed run's pool workers)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def monitor(*args: str, timeout: float = 180, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Like conftest.run_monitor, but output goes to files: a helper process that outlives the
+    run (and keeps a pipe open) cannot make the test wait, and is cleaned up with the group."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = start_monitor(*args, env=env, out=out, err=err)
+        try:
+            code = process.wait(timeout)
+        finally:
+            end_group(process)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+    return subprocess.CompletedProcess(process.args, code, stdout, stderr)
 
