@@ -62,10 +62,12 @@ class Progress:
         self.stream.write(f"\r{text}\x1b[K" if self.mode == "bar" else text + "\n")
         self.stream.flush()
 
-    def finish(self) -> None:
+    def finish(self, counts: dict[str, int]) -> None:
         if self.mode == "bar":
             self.stream.write("\r\x1b[K")  # leave the terminal clean for the summary line
             self.stream.flush()
+        else:
+            self.update(counts, force=True)
 
 
 @dataclass
@@ -113,7 +115,7 @@ class CrawlContext:
     def close(self, complete: bool = True) -> None:
         """Record each source's outcome; `complete` is False when the crawl was cut short."""
         if self.progress:
-            self.progress.finish()
+            self.progress.finish(self.counts)
         now = utcnow()
         for url, stats in self.sources.items():
             self._keep_validators(stats, complete)
