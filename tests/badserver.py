@@ -186,7 +186,7 @@ class LoopbackProxy:
                     self._answer(200, synthetic_article(url), "text/html; charset=utf-8")
 
             def do_CONNECT(self) -> None:
-                host = self.path.rsplit(":", 1)[0]
+                host = self.path.removesuffix(":443")
                 self.send_response(200, "Connection established")
                 self.end_headers()
                 self.wfile.flush()
@@ -196,8 +196,11 @@ class LoopbackProxy:
                     self.close_connection = True
                     return
                 inner = type("_Tunnel", (_Handler,), {"scheme_host": f"https://{host}"})
-                with contextlib.suppress(ssl.SSLError, OSError):
-                    inner(tls, self.client_address, proxy._server)
+                try:
+                    with contextlib.suppress(ssl.SSLError, OSError):
+                        inner(tls, self.client_address, proxy._server)
+                finally:
+                    tls.close()
                 self.close_connection = True
 
             def _answer(self, status: int, body: bytes, content_type: str) -> None:
