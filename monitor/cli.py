@@ -135,7 +135,8 @@ def _report_problems(source_errors: dict[str, list[str]], most: int = 20) -> Non
     """Each bad page or source on stderr, so cron mails them; the full list is in the archive."""
     for source, problems in source_errors.items():
         for problem in problems[:most]:
-            click.echo(f"{source}: {problem}", err=True)
+            # "URL: reason"; a page's problem is prefixed with the source that led to it.
+            click.echo(problem if problem.startswith(f"{source}: ") else f"{source}: {problem}", err=True)
         if len(problems) > most:
             click.echo(f"{source}: ... and {len(problems) - most} more (see the fetch_errors table)", err=True)
 
