@@ -173,3 +173,23 @@ def test_match_reads_stdin(tmp_path):
     result = subprocess.run([sys.executable, "-m", "monitor", "match", "-c", str(config), "-"],
                             input="ANDRY JOSÉ HERNÁNDEZ ROMERO, 31", capture_output=True, text=True)
     assert json.loads(result.stdout)["file"] == "-"
+
+
+def test_scrapy_crawl_feeds_works_from_the_project_root(tmp_path, news_site):
+    """Scrapy users expect `scrapy list` and `scrapy crawl feeds` to work; config from $MONITOR_CONFIG."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    config = write_config(tmp_path, f'[[feed]]\nurl = "{news_site.base}/feed.xml"\n', ANDRY)
+    env = {**os.environ, "MONITOR_CONFIG": str(config)}
+    scrapy = [sys.executable, "-m", "scrapy.cmdline"]
+    listed = subprocess.run([*scrapy, "list"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert {"feeds", "sitemaps", "sites", "search", "monitor"} <= set(listed.stdout.split())
+    crawl = subprocess.run([*scrapy, "crawl", "feeds"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    db = Database(tmp_path / "mentions.db")
+    assert ("news/andry.html", "Andry José Hernández Romero") in found(db)
+    assert db["runs"].get(1)["command"] == "scrapy crawl feeds"
