@@ -106,6 +106,8 @@ def _wants_html(request: Request) -> bool:
 
 
 # Titles and markers of the interstitials that CDNs and bot managers answer instead of a page.
+# Not markers that ordinary pages behind the same CDN carry too ("challenge-platform" for
+# Cloudflare, "_Incapsula_Resource" for Imperva): those would hide real articles.
 _CHALLENGE_TITLES = re.compile(
     r"^\s*(just a moment|attention required|please wait|checking your browser|ddos-guard|"
     r"access denied|security check|are you a (ro)?bot|robot check|human verification|"
@@ -113,9 +115,9 @@ _CHALLENGE_TITLES = re.compile(
     re.IGNORECASE,
 )
 _CHALLENGE_MARKERS = (
-    b"_cf_chl_opt", b"cf-browser-verification", b"challenge-platform", b"cf_chl_prog",
+    b"_cf_chl_opt", b"cf-browser-verification", b"cf_chl_prog",
     b"Checking your browser before accessing", b"Enable JavaScript and cookies to continue",
-    b"_Incapsula_Resource", b"captcha-delivery.com", b"px-captcha", b"ddos-guard.net/",
+    b"Incapsula incident ID", b"captcha-delivery.com", b"px-captcha",
     b"/_sec/cp_challenge", b"sucuri_cloudproxy_js",
 )
 _CAPTCHA_WIDGETS = (b"g-recaptcha", b"h-captcha", b"cf-turnstile")

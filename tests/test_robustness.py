@@ -404,3 +404,28 @@ def test_sigkill_mid_run_then_rerun_leaves_every_article_once(tmp_path, site):
     assert not {p.lstrip("/") for p in site.requests_for("/k/")} & kept
     assert [r["status"] for r in db.query("select status from runs order by id")] == ["killed", "ok"]
 
+
+
+# -- no false alarms ------------------------------------------------------------------------
+
+
+def test_no_real_news_page_is_taken_for_a_bot_wall_or_binary():
+    """The 303 real pages of the shared corpus are pages: not walls, not binary."""
+    import gzip
+
+    from conftest import CORPUS
+    from scrapy.http import HtmlResponse
+
+    from monitor.middlewares import challenge_reason, not_html_reason
+
+    pages = sorted((CORPUS / "pages").rglob("*.html.gz"))
+    if not pages:
+        pytest.skip(f"shared page corpus not found at {CORPUS / 'pages'}")
+    flagged = {}
+    for path in pages:
+        response = HtmlResponse(f"https://example.org/{path.name}", body=gzip.decompress(path.read_bytes()),
+                                headers={"Content-Type": "text/html"})
+        reason = challenge_reason(response) or not_html_reason(response)
+        if reason:
+            flagged[path.name] = reason
+    assert flagged == {}
