@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
@@ -36,9 +38,22 @@ def extract_page(html: str, url: str) -> dict | None:
     return fields
 
 
-def _init_worker(people: Sequence[Person]) -> None:
+def _init_worker(people: Sequence[Person], run_pid: int) -> None:
     global _worker_watchlist
     _worker_watchlist = compile_watchlist(people) if people else None
+    threading.Thread(target=_exit_with_run, args=(run_pid,), daemon=True).start()
+
+
+def _exit_with_run(run_pid: int) -> None:
+    """End this worker when the run that started it is gone (a SIGKILLed run cannot shut its pool)."""
+    while True:
+        time.sleep(1)
+        try:
+            os.kill(run_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # the pid now belongs to someone else's process
+            os._exit(0)
 
 
 def _match(title: str, text: str) -> list[Mention]:
@@ -63,7 +78,7 @@ class ExtractionPool:
         context.set_forkserver_preload([__name__])
         self._pool = (
             ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                                initargs=(tuple(people) if self.matches_in_workers else (),))
+                                initargs=(tuple(people) if self.matches_in_workers else (), os.getpid()))
             if workers > 0 else None
         )
 
