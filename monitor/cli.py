@@ -96,7 +96,6 @@ def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
 @click.argument("files", nargs=-1, required=True)
 def match(config_path: str | None, people: tuple[str, ...], explain: bool, files: tuple[str, ...]) -> None:
     """Match plain-text FILES (or - for stdin) against the watchlist; print JSON lines."""
-    from .items import Person
     from .match import compile_watchlist, find_mentions
     from .match import explain as explain_match
 
@@ -224,7 +223,8 @@ def people_list(config_path: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 def serve(config_path: str | None, port: int, host: str) -> None:
     """Browse and search the archive in Datasette (read-only), with canned queries."""
-    from .serve import database_name, serve as serve_archive
+    from .serve import database_name
+    from .serve import serve as serve_archive
 
     config = load_config(config_path)
     click.echo(f"Serving {config.database} at http://{host}:{port}/{database_name(config.database)} (Ctrl-C stops)")

@@ -341,7 +341,9 @@ class _Reader:
         self.check_keys(data, {"service", "languages", "base_url", "people"}, prefix, "search", index)
         service = self.string(data, "service", prefix, "search", index, required=True)
         if service not in SEARCH_SERVICES:
-            raise self.fail(f"{prefix}service", f"must be one of {', '.join(SEARCH_SERVICES)}, got {service!r}", "search", index)
+            raise self.fail(
+                f"{prefix}service", f"must be one of {', '.join(SEARCH_SERVICES)}, got {service!r}", "search", index
+            )
         base_url = ""
         if "base_url" in data:
             base_url = self.url(data, "base_url", prefix, "search", index)
@@ -355,13 +357,24 @@ class _Reader:
     def crawl(self, data: Any) -> CrawlSettings:
         if not isinstance(data, dict):
             raise self.fail("crawl", "must be a [crawl] table")
-        keys = {"delay", "concurrent_per_domain", "timeout", "max_page_mb", "user_agent",
-                "robots_txt", "retries", "full_fetch_hours", "max_age_days"}
+        keys = {
+            "delay",
+            "concurrent_per_domain",
+            "timeout",
+            "max_page_mb",
+            "user_agent",
+            "robots_txt",
+            "retries",
+            "full_fetch_hours",
+            "max_age_days",
+        }
         self.check_keys(data, keys, "crawl.", "crawl")
         d = CrawlSettings()
         return CrawlSettings(
             delay=self.number(data, "delay", "crawl.", d.delay, "crawl"),
-            concurrent_per_domain=self.number(data, "concurrent_per_domain", "crawl.", d.concurrent_per_domain, "crawl", minimum=1, kind=int),
+            concurrent_per_domain=self.number(
+                data, "concurrent_per_domain", "crawl.", d.concurrent_per_domain, "crawl", minimum=1, kind=int
+            ),
             timeout=self.number(data, "timeout", "crawl.", d.timeout, "crawl", minimum=1),
             max_page_mb=self.number(data, "max_page_mb", "crawl.", d.max_page_mb, "crawl", minimum=0.01),
             user_agent=self.string(data, "user_agent", "crawl.", "crawl", default=d.user_agent),
@@ -376,15 +389,18 @@ class _Reader:
             raise self.fail("evidence", "must be an [evidence] table")
         self.check_keys(data, {"recheck_days"}, "evidence.", "evidence")
         days = data.get("recheck_days", list(EvidenceSettings().recheck_days))
-        if not isinstance(days, list) or not all(isinstance(d, (int, float)) and not isinstance(d, bool) and d >= 0
-                                                 for d in days):
+        if not isinstance(days, list) or not all(
+            isinstance(d, (int, float)) and not isinstance(d, bool) and d >= 0 for d in days
+        ):
             raise self.fail("evidence.recheck_days", f"must be a list of days (numbers >= 0), got {days!r}", "evidence")
         return EvidenceSettings(recheck_days=tuple(sorted(float(d) for d in days)))
 
     def alerts(self, data: Any) -> AlertSettings:
         if not isinstance(data, dict):
             raise self.fail("alerts", "must be an [alerts] table")
-        self.check_keys(data, {"min_score", "max_attempts", "backfill_days", "email", "slack", "file"}, "alerts.", "alerts")
+        self.check_keys(
+            data, {"min_score", "max_attempts", "backfill_days", "email", "slack", "file"}, "alerts.", "alerts"
+        )
         d = AlertSettings()
         min_score = self.number(data, "min_score", "alerts.", d.min_score, "alerts", kind=int)
         if min_score > 100:
@@ -428,7 +444,9 @@ class _Reader:
         if not isinstance(data, dict):
             raise self.fail(t, "must be an [alerts.slack] table")
         if "webhook_url" in data:
-            raise self.fail(p + "webhook_url", "is a secret: put it in an environment variable and name it with webhook_url_env", t)
+            raise self.fail(
+                p + "webhook_url", "is a secret: put it in an environment variable and name it with webhook_url_env", t
+            )
         self.check_keys(data, {"webhook_url_env", "timeout"}, p, t)
         return SlackSettings(
             webhook_url_env=self.string(data, "webhook_url_env", p, t, required=True),
@@ -462,7 +480,10 @@ def load_people_csv(path: Path) -> list[Person]:
     people = []
     for row in reader:
         line = reader.line_num
-        get = lambda key: (row.get(columns.get(key, ""), "") or "").strip()  # noqa: E731
+
+        def get(key: str, row: dict = row) -> str:
+            return (row.get(columns.get(key, ""), "") or "").strip()
+
         name = get("name")
         if not name:
             continue

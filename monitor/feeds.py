@@ -81,7 +81,9 @@ def html_to_text(fragment: str) -> str:
 
 def _published(entry: feedparser.FeedParserDict) -> str | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        # dict.get, not entry.get: feedparser maps a missing updated_parsed onto
+        # published_parsed with a DeprecationWarning; we ask for each key as it is.
+        value = dict.get(entry, key)
         if value:
             stamp = calendar.timegm(value)
             return datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")

@@ -12,6 +12,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from .config import Config
+from .errors import MonitorError
 from .health import close_killed_runs, source_problems
 from .lock import run_lock
 from .sources import describe_search_counts, search_counts
@@ -48,7 +49,9 @@ class RunSummary:
         if self.by_service:
             text += "; " + describe_search_counts(self.by_service)
         if self.source_errors:
-            text += f"; {sum(len(v) for v in self.source_errors.values())} problems in {len(self.source_errors)} sources"
+            text += (
+                f"; {sum(len(v) for v in self.source_errors.values())} problems in {len(self.source_errors)} sources"
+            )
         if self.health:
             text += f"; {len(self.health)} sources need attention"
         return text
@@ -64,7 +67,9 @@ def scrapy_settings(config: Config, run_id: int | None = None, verbose: bool = F
     return settings
 
 
-def run_cycle(config: Config, deliver: Deliver | None = None, verbose: bool = False, command: str = "run") -> RunSummary:
+def run_cycle(
+    config: Config, deliver: Deliver | None = None, verbose: bool = False, command: str = "run"
+) -> RunSummary:
     """Collect, extract, match and store every configured source, then deliver alerts.
 
     Raises LockedError if another run holds the archive.
@@ -100,7 +105,9 @@ def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbos
     process.crawl(crawler)
     process.start()
     ctx = getattr(crawler.spider, "ctx", None)
-    counts = ctx.counts if ctx else {}
+    if ctx is None:  # Scrapy logs the failure and returns; without this the run would "succeed"
+        raise MonitorError("the crawl could not start (Scrapy's error is above; run with -v for more)")
+    counts = ctx.counts
     return RunSummary(
         run_id=run_id,
         sources=len(config.feeds) + len(config.sitemaps) + len(config.sites) + len(config.searches),

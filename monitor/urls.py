@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlsplit
 
 import courlan
@@ -11,10 +12,8 @@ from w3lib.url import canonicalize_url
 def canonical_url(url: str) -> str:
     """Drop tracking parameters and fragments, sort the query, lower-case the host."""
     url = url.strip()
-    try:
+    with contextlib.suppress(ValueError):  # courlan rejects some odd but fetchable URLs
         url = courlan.normalize_url(url)
-    except ValueError:
-        pass  # courlan rejects some odd but fetchable URLs; w3lib alone still helps
     return canonicalize_url(url, keep_fragments=False)
 
 

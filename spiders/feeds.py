@@ -33,7 +33,9 @@ class FeedsSpider(SourceSpider):
             return
         if feed.problem:
             # Malformed but readable: use what parsed, and say what was wrong.
-            self.ctx.error(source, "feed", response.url, f"malformed feed, read {len(feed.entries)} entries: {feed.problem}")
+            self.ctx.error(
+                source, "feed", response.url, f"malformed feed, read {len(feed.entries)} entries: {feed.problem}"
+            )
         self.remember_validators(response)
         outlet = response.meta.get("name") or feed.title
         for entry in feed.entries:

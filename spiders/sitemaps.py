@@ -43,7 +43,9 @@ class SitemapsSpider(SourceSpider):
         if sitemap.type == "sitemapindex":
             for entry in entries:
                 if loc := entry.get("loc"):
-                    yield self.source_request(response.urljoin(loc), "sitemap", self.parse_sitemap, source=source, conditional=True)
+                    yield self.source_request(
+                        response.urljoin(loc), "sitemap", self.parse_sitemap, source=source, conditional=True
+                    )
             return
         news = _news_fields(body)
         for entry in entries:

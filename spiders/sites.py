@@ -19,7 +19,9 @@ class SitesSpider(SourceSpider):
 
     def site_requests(self):
         for index, site in enumerate(self.ctx.config.sites):
-            yield self.source_request(site.start_url, "site", self.parse_site_page, depth_left=site.max_depth, site=index)
+            yield self.source_request(
+                site.start_url, "site", self.parse_site_page, depth_left=site.max_depth, site=index
+            )
 
     def parse_site_page(self, response: Response):
         """Follow in-scope links; every page below the start page is a candidate article."""

@@ -16,7 +16,7 @@ FILLER = (
 
 
 def article_html(title: str, paragraphs: list[str], lang: str = "en", date: str = "2026-11-20") -> str:
-    body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs + [FILLER, FILLER])
+    body = "\n".join(f"<p>{escape(p)}</p>" for p in [*paragraphs, FILLER, FILLER])
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <meta property="og:type" content="article">
@@ -31,7 +31,9 @@ def rss(items: list[dict]) -> str:
     parts = []
     for item in items:
         fields = "".join(
-            f"<{key}>{escape(item[key])}</{key}>" for key in ("title", "link", "guid", "description", "pubDate") if key in item
+            f"<{key}>{escape(item[key])}</{key}>"
+            for key in ("title", "link", "guid", "description", "pubDate")
+            if key in item
         )
         parts.append(f"<item>{fields}</item>")
     return (
@@ -48,7 +50,8 @@ def sitemap(urls: list[str], news: bool = False) -> str:
             "<news:news><news:publication><news:name>Gazette</news:name><news:language>en</news:language>"
             "</news:publication><news:publication_date>2026-11-20T10:00:00Z</news:publication_date>"
             f"<news:title>Story at {escape(url)}</news:title></news:news>"
-            if news else ""
+            if news
+            else ""
         )
         entries.append(f"<url><loc>{escape(url)}</loc>{extra}</url>")
     return (

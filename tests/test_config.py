@@ -16,7 +16,9 @@ def write(tmp_path, text, name="monitor.toml"):
 
 
 def test_full_example_loads_with_defaults(tmp_path):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 database = "archive/m.db"
 [[person]]
 name = "Andry José Hernández Romero"
@@ -34,12 +36,17 @@ allow = ["/news/"]
 service = "gdelt"
 [alerts.slack]
 webhook_url_env = "SLACK_WEBHOOK_URL"
-""")
+""",
+    )
     config = load_config(path)
     assert config.database == tmp_path / "archive" / "m.db"
     person = config.people[0]
     assert (person.name, person.aliases, person.context, person.search) == (
-        "Andry José Hernández Romero", ("Andry Hernández",), ("CECOT",), False)
+        "Andry José Hernández Romero",
+        ("Andry Hernández",),
+        ("CECOT",),
+        False,
+    )
     assert config.feeds[0].url == "https://example.org/rss.xml"
     assert config.sites[0].max_depth == 2
     assert config.crawl.delay == 1.0 and config.crawl.robots_txt
@@ -53,11 +60,13 @@ webhook_url_env = "SLACK_WEBHOOK_URL"
         ('[[feed]]\nurl = "ftp://x"\n', ":2: feed[0].url: must be an http(s) URL"),
         ('[[feed]]\nname = "x"\n', ":1: feed[0].url: is required"),
         ('\n\n[[person]]\nname = "A"\n[[person]]\nname = "B"\nalias = ["x"]\n', ":7: person[1].alias: unknown key"),
-        ("[crawl]\ndelay = \"fast\"\n", ":2: crawl.delay: must be a number"),
+        ('[crawl]\ndelay = "fast"\n', ":2: crawl.delay: must be a number"),
         ("[alerts]\nmin_score = 120\n", ":2: alerts.min_score: must be between 0 and 100"),
         ('[alerts.slack]\nwebhook_url = "https://hooks.slack.com/x"\n', "webhook_url: is a secret"),
-        ('[alerts.email]\nsmtp_host = "h"\nfrom = "a@b"\nto = ["c@d"]\npassword = "hunter2"\n',
-         ":5: alerts.email.password: put the secret in an environment variable"),
+        (
+            '[alerts.email]\nsmtp_host = "h"\nfrom = "a@b"\nto = ["c@d"]\npassword = "hunter2"\n',
+            ":5: alerts.email.password: put the secret in an environment variable",
+        ),
         ('[[search]]\nservice = "yahoo"\n', ":2: search[0].service: must be one of google_news, bing_news, gdelt"),
         ("database = \n", "invalid TOML"),
     ],
@@ -91,7 +100,9 @@ def test_people_csv_from_a_spreadsheet(tmp_path):
         "Merwil Gutiérrez Flores,Merwil Gutiérrez;M. Gutiérrez,CECOT;El Salvador,brother's contact\n"
         ",,,\n".encode()
     )
-    config = load_config(write(tmp_path, 'people_file = "people.csv"\n[[person]]\nname = "Neri José Alvarado Borges"\n'))
+    config = load_config(
+        write(tmp_path, 'people_file = "people.csv"\n[[person]]\nname = "Neri José Alvarado Borges"\n')
+    )
     names = [p.name for p in config.people]
     assert names == ["Neri José Alvarado Borges", "Merwil Gutiérrez Flores"]
     merwil = config.people[1]

@@ -16,7 +16,8 @@ MERWIL = '[[person]]\nname = "Merwil Gutiérrez Flores"\n'
 def found(db: Database) -> set[tuple[str, str]]:
     """(article path, person name) pairs the archive holds."""
     rows = db.query(
-        "select a.url, p.name from mentions m join articles a on a.id = m.article_id join people p on p.id = m.person_id"
+        "select a.url, p.name from mentions m join articles a on a.id = m.article_id "
+        "join people p on p.id = m.person_id"
     )
     return {(r["url"].split("/", 3)[3], r["name"]) for r in rows}
 
@@ -24,22 +25,37 @@ def found(db: Database) -> set[tuple[str, str]]:
 @pytest.fixture
 def news_site(site):
     """A feed of four entries: two real pages, one naming Andry, one with no article text."""
-    site.add("/news/andry.html", article_html(
-        "Families ask for proof of life",
-        ["Relatives of Andry José Hernández Romero, who was sent to CECOT in 2025, spoke on Monday."]))
+    site.add(
+        "/news/andry.html",
+        article_html(
+            "Families ask for proof of life",
+            ["Relatives of Andry José Hernández Romero, who was sent to CECOT in 2025, spoke on Monday."],
+        ),
+    )
     site.add("/news/empty.html", "<html><head><title>x</title></head><body></body></html>")
     site.add("/news/abc.html", corpus_page("ABC_2025_01_13.html.gz"), "text/html", headers={"Content-Encoding": "gzip"})
-    site.add("/news/travail.html", corpus_page("archive.org-travaillent.html.gz"), "text/html",
-             headers={"Content-Encoding": "gzip"})
+    site.add(
+        "/news/travail.html",
+        corpus_page("archive.org-travaillent.html.gz"),
+        "text/html",
+        headers={"Content-Encoding": "gzip"},
+    )
     items = [
         {"title": "Proof of life", "link": f"{site.base}/news/andry.html?utm_source=rss", "guid": "1"},
         {"title": "Empty page", "link": f"{site.base}/news/empty.html", "guid": "2"},
         {"title": "ABC", "link": f"{site.base}/news/abc.html", "guid": "3"},
         {"title": "Travail", "link": f"{site.base}/news/travail.html", "guid": "4"},
-        {"title": "Brief", "guid": "urn:brief:5",
-         "description": "<p>Merwil Gutiérrez Flores's mother delivered a letter to the consulate.</p>"},
-        {"title": "Gone", "link": f"{site.base}/news/gone.html", "guid": "6",
-         "description": "Andry José Hernández Romero's case was heard again on Tuesday, lawyers said."},
+        {
+            "title": "Brief",
+            "guid": "urn:brief:5",
+            "description": "<p>Merwil Gutiérrez Flores's mother delivered a letter to the consulate.</p>",
+        },
+        {
+            "title": "Gone",
+            "link": f"{site.base}/news/gone.html",
+            "guid": "6",
+            "description": "Andry José Hernández Romero's case was heard again on Tuesday, lawyers said.",
+        },
     ]
     site.add("/feed.xml", rss(items), "application/rss+xml", validators=True)
     return site
@@ -66,9 +82,11 @@ def test_feed_run_stores_articles_mentions_and_problems(tmp_path, news_site):
         ("news/gone.html", "Andry José Hernández Romero"),
         (linkless[0], "Merwil Gutiérrez Flores"),
     }
-    for m in db.query("select m.start, m.end, m.matched, m.field, a.text, a.title from mentions m "
-                      "join articles a on a.id = m.article_id"):
-        assert (m["text"] if m["field"] == "text" else m["title"])[m["start"]:m["end"]] == m["matched"]
+    for m in db.query(
+        "select m.start, m.end, m.matched, m.field, a.text, a.title from mentions m "
+        "join articles a on a.id = m.article_id"
+    ):
+        assert (m["text"] if m["field"] == "text" else m["title"])[m["start"] : m["end"]] == m["matched"]
     # Each bad page is reported with its URL and reason, and the run still exits 0.
     errors = {r["url"].split("/", 3)[3]: r["reason"] for r in db.query("select url, reason from fetch_errors")}
     assert errors["news/empty.html"] == "no article text found"
@@ -105,8 +123,10 @@ def test_new_entry_in_feed_is_picked_up_on_rerun(tmp_path, site):
     site.clear_log()
     assert run_monitor("run", "--no-alerts", "-c", str(config)).returncode == 0
     assert site.requests_for("/a.html") == [] and site.requests_for("/b.html") == ["/b.html"]
-    assert found(Database(tmp_path / "mentions.db")) == {("a.html", "Andry José Hernández Romero"),
-                                                          ("b.html", "Andry José Hernández Romero")}
+    assert found(Database(tmp_path / "mentions.db")) == {
+        ("a.html", "Andry José Hernández Romero"),
+        ("b.html", "Andry José Hernández Romero"),
+    }
 
 
 def test_sitemaps_plain_gzipped_news_and_index(tmp_path, site):
@@ -114,8 +134,9 @@ def test_sitemaps_plain_gzipped_news_and_index(tmp_path, site):
         site.add(f"/s/{name}.html", article_html(name, [f"In story {name}, Andry José Hernández Romero was named."]))
     site.add("/news-sitemap.xml", sitemap([f"{site.base}/s/one.html"], news=True), "application/xml", validators=True)
     site.add("/sitemap.xml.gz", gz(sitemap([f"{site.base}/s/two.html"])), "application/x-gzip")
-    site.add("/index.xml", sitemap_index([f"{site.base}/news-sitemap.xml", f"{site.base}/sitemap.xml.gz"]),
-             "application/xml")
+    site.add(
+        "/index.xml", sitemap_index([f"{site.base}/news-sitemap.xml", f"{site.base}/sitemap.xml.gz"]), "application/xml"
+    )
     site.add("/plain.xml", sitemap([f"{site.base}/s/three.html"]), "application/xml")
     site.add("/challenge.xml", "<html><body>Checking your browser...</body></html>", "text/html")
     body = "".join(f'[[sitemap]]\nurl = "{site.base}/{n}"\n' for n in ("index.xml", "plain.xml", "challenge.xml"))
@@ -132,15 +153,23 @@ def test_sitemaps_plain_gzipped_news_and_index(tmp_path, site):
 
 
 def test_site_crawl_follows_allowed_links_within_depth_and_obeys_robots(tmp_path, site):
-    site.add("/", '<html><body><a href="/news/">News</a> <a href="/about/">About</a>'
-                  '<a href="/private/p.html">p</a></body></html>')
+    site.add(
+        "/",
+        '<html><body><a href="/news/">News</a> <a href="/about/">About</a>'
+        '<a href="/private/p.html">p</a></body></html>',
+    )
     site.add("/news/", '<html><body><a href="/news/a.html">A</a> <a href="/about/team.html">T</a></body></html>')
-    site.add("/news/a.html", article_html("A", ["Merwil Gutiérrez Flores was seen, his sister said."]) +
-             '<a href="/news/deeper.html">deeper</a>')
+    site.add(
+        "/news/a.html",
+        article_html("A", ["Merwil Gutiérrez Flores was seen, his sister said."])
+        + '<a href="/news/deeper.html">deeper</a>',
+    )
     site.add("/news/deeper.html", article_html("Deep", ["Merwil Gutiérrez Flores again."]))
     site.add("/about/team.html", article_html("Team", ["Merwil Gutiérrez Flores is not on our team."]))
     site.add("/private/p.html", article_html("P", ["Merwil Gutiérrez Flores private."]))
-    config = write_config(tmp_path, f'[[site]]\nstart_url = "{site.base}/"\nallow = ["/news/"]\nmax_depth = 2\n', MERWIL)
+    config = write_config(
+        tmp_path, f'[[site]]\nstart_url = "{site.base}/"\nallow = ["/news/"]\nmax_depth = 2\n', MERWIL
+    )
     result = run_monitor("run", "--no-alerts", "-c", str(config))
     assert result.returncode == 0, result.stderr
     db = Database(tmp_path / "mentions.db")
@@ -160,7 +189,7 @@ def test_match_command_prints_json_lines(tmp_path):
     assert len(lines) == 1
     hit = lines[0]
     assert hit["file"] == str(text) and hit["person"] == "Merwil Gutiérrez Flores"
-    assert text.read_text(encoding="utf-8")[hit["start"]:hit["end"]] == hit["matched"] == "Merwil Gutiérrez Flores"
+    assert text.read_text(encoding="utf-8")[hit["start"] : hit["end"]] == hit["matched"] == "Merwil Gutiérrez Flores"
     assert 0 <= hit["score"] <= 100
     assert "missing.txt: cannot read" in result.stderr
 
@@ -170,8 +199,12 @@ def test_match_reads_stdin(tmp_path):
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "monitor", "match", "-c", str(config), "-"],
-                            input="ANDRY JOSÉ HERNÁNDEZ ROMERO, 31", capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "match", "-c", str(config), "-"],
+        input="ANDRY JOSÉ HERNÁNDEZ ROMERO, 31",
+        capture_output=True,
+        text=True,
+    )
     assert json.loads(result.stdout)["file"] == "-"
 
 

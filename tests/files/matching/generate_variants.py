@@ -100,7 +100,7 @@ def positives(p: dict) -> dict[str, str]:
 
 
 def negatives(p: dict) -> dict[str, str]:
-    g, g2, s1, s2 = p["given"], p["second"], p["s1"], p["s2"]
+    g2, s1, s2 = p["second"], p["s1"], p["s2"]
     other = RNG.choice([x for x in OTHER_GIVEN if x != g2])
     out = {
         "other_given": f"{other} {s1} {s2}",
