@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -312,9 +313,12 @@ def test_search_run_finds_each_story_once_from_all_three_services(tmp_path, serv
     assert len(services.requests_for("/rss/search")) == 2
     assert len(services.requests_for("/news/search")) == 2
     assert len(services.requests_for("/api/v2/doc/doc")) == 1
+    # Which service found what. A page several services point at is credited to whichever
+    # response arrived first; the two Google-only stubs are always Google's, and the total is fixed.
     summary = result.stdout.splitlines()[0]
-    for service, articles in (("google_news", 2), ("bing_news", 3), ("gdelt", 1)):
-        assert f"{service} {articles} new articles" in summary  # which service found what
+    credited = {s: int(n) for s, n in re.findall(r"(google_news|bing_news|gdelt) (\d+) new articles", summary)}
+    assert set(credited) == {"google_news", "bing_news", "gdelt"}, summary
+    assert credited["google_news"] >= 2 and sum(credited.values()) == 6, summary
     errors = {path(r["url"]): r["reason"] for r in db.query("select url, reason from fetch_errors")}
     assert errors == {gn_stub: "HTTP 404"}
 
