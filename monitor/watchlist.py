@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
-from .config import Config, load_people_csv
+from .config import Config
 from .errors import ConfigError
-from .items import Person
-
-CSV_COLUMNS = ("name", "aliases", "context", "exclude", "notes", "search", "min_score")
+from .peoplecsv import load_people_csv, write_people_csv
 
 
 def import_people(config: Config, csv_path: Path) -> tuple[int, int]:
@@ -27,20 +23,6 @@ def import_people(config: Config, csv_path: Path) -> tuple[int, int]:
     merged.update({p.name.casefold(): p for p in incoming})
     write_people_csv(config.people_file, list(merged.values()))
     return added, len(incoming) - added
-
-
-def write_people_csv(path: Path, people: list[Person]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for p in people:
-        writer.writerow([
-            p.name, ";".join(p.aliases), ";".join(p.context), ";".join(p.exclude), p.notes,
-            "" if p.search else "false", "" if p.min_score is None else p.min_score,
-        ])
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(buffer.getvalue(), encoding="utf-8")
-    tmp.replace(path)
 
 
 def describe_people(config: Config, mention_counts: dict[str, int] | None = None) -> list[dict]:

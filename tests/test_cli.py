@@ -1,0 +1,72 @@
+"""The smaller commands: init, people import/list, alerts test, and their exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import run_monitor
+
+from monitor.config import load_config
+
+
+def test_init_writes_a_starter_config_that_loads_and_never_overwrites(tmp_path):
+    result = run_monitor("init", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    config = load_config(tmp_path / "monitor.toml")
+    assert [p.name for p in config.people][:1] == ["Andry José Hernández Romero"]
+    assert config.people_file == tmp_path / "people.csv"
+    assert "Merwil Gutiérrez Flores" in [p.name for p in config.people]
+    (tmp_path / "monitor.toml").write_text("# mine\n", encoding="utf-8")
+    again = run_monitor("init", str(tmp_path))
+    assert again.returncode == 1
+    assert "already exists; not overwritten" in again.stderr
+    assert (tmp_path / "monitor.toml").read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_people_import_merges_by_name_and_list_shows_them(tmp_path):
+    assert run_monitor("init", str(tmp_path)).returncode == 0
+    incoming = tmp_path / "export.csv"
+    incoming.write_text(
+        "name;aliases;context\n"
+        "Merwil Gutiérrez Flores;Merwil Gutiérrez;CECOT\n"
+        "Jerce Reyes Barrios;;CECOT;El Salvador\n",
+        encoding="utf-8",
+    )
+    config = str(tmp_path / "monitor.toml")
+    result = run_monitor("people", "import", "-c", config, str(incoming))
+    assert result.returncode == 0, result.stderr
+    assert "1 added, 1 updated" in result.stdout
+    people = {p.name: p for p in load_config(config).people}
+    assert people["Merwil Gutiérrez Flores"].context == ("CECOT",)
+    assert "Jerce Reyes Barrios" in people and "Neri José Alvarado Borges" in people
+    listed = run_monitor("people", "list", "-c", config)
+    assert "Jerce Reyes Barrios  (0 mentions)" in listed.stdout
+
+
+def test_people_import_rejects_a_file_without_names(tmp_path):
+    assert run_monitor("init", str(tmp_path)).returncode == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("who,aliases\nX,Y\n", encoding="utf-8")
+    result = run_monitor("people", "import", "-c", str(tmp_path / "monitor.toml"), str(bad))
+    assert result.returncode == 2
+    assert f"{bad}:1: people file needs a 'name' column" in result.stderr
+
+
+def test_alerts_test_reports_each_channel(tmp_path):
+    (tmp_path / "monitor.toml").write_text(
+        '[alerts.file]\ndir = "out"\n[alerts.slack]\nwebhook_url_env = "NO_SUCH_VARIABLE_SET"\n', encoding="utf-8"
+    )
+    result = run_monitor("alerts", "test", "-c", str(tmp_path / "monitor.toml"))
+    assert result.returncode == 1  # one channel failed
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert lines["file"].startswith("ok")
+    assert lines["slack"].startswith("FAILED") and "NO_SUCH_VARIABLE_SET" in lines["slack"]
+    written = list((tmp_path / "out").glob("*.json"))
+    assert len(written) == 1 and json.loads(written[0].read_text(encoding="utf-8"))
+
+
+def test_alerts_test_without_channels_is_a_config_error(tmp_path):
+    (tmp_path / "monitor.toml").write_text("", encoding="utf-8")
+    result = run_monitor("alerts", "test", "-c", str(tmp_path / "monitor.toml"))
+    assert result.returncode == 2
+    assert "no alert channel configured" in result.stderr
