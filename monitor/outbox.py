@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
 from .config import AlertSettings
+from .dates import parse_datetime
 
 
 def queue(
@@ -60,13 +61,8 @@ def is_recent(published: str | None, settings: AlertSettings, now: str) -> bool:
     from flooding the team: only articles from the last `alerts.backfill_days` (3 by
     default) alert. Raise it to alert more of the back catalogue.
     """
-    if not published:
+    when = parse_datetime(published)
+    if when is None:  # no date, or one we cannot read: alert rather than miss it
         return True
-    try:
-        when = datetime.fromisoformat(published.replace("Z", "+00:00"))
-    except ValueError:
-        return True
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
     cutoff = datetime.fromisoformat(now) - timedelta(days=settings.backfill_days)
     return when >= cutoff

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from lxml import etree
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
+from monitor.dates import parse_datetime
 from monitor.feeds import FeedEntry
 
 from .base import SourceSpider
@@ -60,15 +61,10 @@ class SitemapsSpider(SourceSpider):
 
     def too_old(self, published: str | None) -> bool:
         max_age = self.ctx.config.crawl.max_age_days
-        if not max_age or not published:
+        when = parse_datetime(published)
+        if not max_age or when is None:
             return False
-        try:
-            when = datetime.fromisoformat(published.replace("Z", "+00:00"))
-        except ValueError:
-            return False
-        if when.tzinfo is None:
-            return False
-        return (datetime.now(when.tzinfo) - when).days > max_age
+        return (datetime.now(timezone.utc) - when).days > max_age
 
 
 def _sitemap_body(response: Response) -> bytes | None:
