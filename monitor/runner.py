@@ -77,7 +77,6 @@ def run_cycle(
     with run_lock(config.lock_path):
         archive = Archive(config.database, config.alerts)
         try:
-            archive.sync_people(config.people)
             run_id = archive.start_run(command)
             started_at = archive.db["runs"].get(run_id)["started_at"]
             status = "error"

@@ -65,37 +65,25 @@ class Archive:
     def sync_people(self, people: Sequence[Person]) -> dict[str, int]:
         """Make the `people` table match the watchlist; return name -> id.
 
-        People who left the watchlist are kept (inactive) so their mentions still resolve.
+        Only rows that changed are written, so a run with a 50,000-person watchlist that
+        did not change costs one read. People who left the watchlist are kept (inactive)
+        so their mentions still resolve.
         """
+        fields = ("name", "aliases", "context", "exclude", "search", "notes", "min_score", "active")
+        stored = {row[0]: row for row in self.db.execute(f"select {', '.join(fields)}, id from people")}
+        wanted = {person.name: _person_row(person) for person in people}
         now = utcnow()
         with self.db.atomic():
-            ids = {}
-            for person in people:
-                row = {
-                    "name": person.name,
-                    "aliases": json.dumps(list(person.aliases), ensure_ascii=False),
-                    "context": json.dumps(list(person.context), ensure_ascii=False),
-                    "exclude": json.dumps(list(person.exclude), ensure_ascii=False),
-                    "search": int(person.search),
-                    "notes": person.notes,
-                    "min_score": person.min_score,
-                    "active": 1,
-                }
-                existing = self._person_id(person.name)
-                if existing is None:
-                    ids[person.name] = self.db["people"].insert({**row, "added_at": now}).last_pk
-                else:
-                    self.db["people"].update(existing, row)
-                    ids[person.name] = existing
-            names = set(ids)
-            for row in self.db.query("select id, name from people where active = 1"):
-                if row["name"] not in names:
-                    self.db["people"].update(row["id"], {"active": 0})
-        return ids
-
-    def _person_id(self, name: str) -> int | None:
-        rows = list(self.db.query("select id from people where name = ?", [name]))
-        return rows[0]["id"] if rows else None
+            new = [{**row, "added_at": now} for name, row in wanted.items() if name not in stored]
+            self.db["people"].insert_all(new)
+            for name, row in wanted.items():
+                current = stored.get(name)
+                if current is not None and tuple(current[: len(fields)]) != tuple(row[f] for f in fields):
+                    self.db["people"].update(current[-1], row)
+            gone = [row[-1] for name, row in stored.items() if name not in wanted and row[7]]
+            for person_id in gone:
+                self.db["people"].update(person_id, {"active": 0})
+        return {row[1]: row[0] for row in self.db.execute("select id, name from people") if row[1] in wanted}
 
     def people(self, active_only: bool = True) -> list[dict]:
         where = "where active = 1" if active_only else ""
@@ -309,3 +297,16 @@ class Archive:
             )
         )
 
+
+def _person_row(person: Person) -> dict:
+    """A watchlist entry as a `people` row (lists as JSON)."""
+    return {
+        "name": person.name,
+        "aliases": json.dumps(list(person.aliases), ensure_ascii=False),
+        "context": json.dumps(list(person.context), ensure_ascii=False),
+        "exclude": json.dumps(list(person.exclude), ensure_ascii=False),
+        "search": int(person.search),
+        "notes": person.notes,
+        "min_score": person.min_score,
+        "active": 1,
+    }
