@@ -11,7 +11,7 @@ from email.utils import make_msgid
 from monitor.config import AlertSettings
 
 from . import compose, files, slack, smtp
-from .content import VANISHED, AlertItem
+from .content import SOURCE, VANISHED, AlertItem
 from .errors import DeliveryError
 
 
@@ -111,9 +111,11 @@ class FileChannel(Channel):
             "message_id": alert.message_id,
             "created_at": alert.created_at,
             "subject": compose.subject(alert.items),
-            "mentions": [_item_json(i) for i in alert.items if i.kind != VANISHED],
+            "mentions": [_item_json(i) for i in alert.items if i.kind not in (VANISHED, SOURCE)],
             # Pages that no longer name someone they named: after the new mentions, as in email.
             "changes": [_change_json(i) for i in alert.items if i.kind == VANISHED],
+            # Sources that need a person (failing run after run, or gone dark): last.
+            "sources": [_source_json(i) for i in alert.items if i.kind == SOURCE],
         }
         files.write(self.folder, files.alert_path(self.folder, alert.alert_id).name, document)
         return ""
@@ -141,6 +143,14 @@ def _change_json(item: AlertItem) -> dict:
         "outlet": item.outlet, "published": item.published, "url": item.url, "checked_at": item.checked_at,
         "check_id": item.check_id, "snippet": item.snippet, "matched": item.matched,
         "text": compose.vanished_line(item),
+    }
+
+
+def _source_json(item: AlertItem) -> dict:
+    """A source-health notice: the source, what is wrong, and since when (the episode's start)."""
+    return {
+        "kind": item.kind, "source_kind": item.title, "url": item.url, "problem": item.problem,
+        "detail": item.detail, "since": item.since, "text": " ".join(p for p in compose.source_lines(item) if p),
     }
 
 

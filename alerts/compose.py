@@ -2,7 +2,9 @@
 
 Everything quoted from an article is hostile until escaped: HTML-escaped in email,
 `&`, `<`, `>` escaped in Slack (so a headline cannot ping `<!channel>` or forge a link).
-New mentions are listed first, then the pages that no longer name someone ("vanished").
+New mentions are listed first, then the pages that no longer name someone ("vanished"),
+then the sources that need a person (failing run after run, or gone dark). A source's URL
+and error text are as hostile as a headline, and escaped the same way.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from .content import VANISHED, AlertItem
+from .content import SOURCE, VANISHED, AlertItem
 
 # Slack's documented limits: 50 blocks per message, 3000 characters per section text,
 # 150 per header. Messages whose blocks total ~13k characters are refused in practice
@@ -24,6 +26,7 @@ SLACK_SECTION_CHARS = 3000
 SLACK_MESSAGE_CHARS = 11000
 SNIPPET_CHARS = 600  # longer snippets are cut: the link is there for the full text
 TITLE_CHARS = 250
+DETAIL_CHARS = 600  # a source's error text, cut like a snippet
 
 
 # -- shared -------------------------------------------------------------------------------
@@ -33,19 +36,36 @@ def subject(items: Sequence[AlertItem]) -> str:
     """"3 new mentions: Andry José Hernández Romero, …" (people in the order shown).
 
     With pages that no longer name someone: "1 new mention, 1 name removed from a page: …".
+    With sources that need a person, counted last: "2 new mentions, 1 source needs attention: …";
+    sources alone show their URLs: "1 source needs attention: https://…/feed.xml".
     """
-    names = list(dict.fromkeys(i.person for i in items))
-    shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
-    new = sum(i.kind != VANISHED for i in items)
-    gone = len(items) - new
+    names = list(dict.fromkeys(i.person for i in items if i.kind != SOURCE))
+    sources = list(dict.fromkeys(i.url for i in items if i.kind == SOURCE))
+    shown_list = names or sources
+    shown = ", ".join(shown_list[:3]) + (", …" if len(shown_list) > 3 else "")
+    gone = sum(i.kind == VANISHED for i in items)
+    troubled = sum(i.kind == SOURCE for i in items)
+    new = len(items) - gone - troubled
     heads = []
     if new:
-        heads.append("New mention" if new == 1 and not gone else f"{new} new mention{'s' * (new > 1)}")
+        heads.append("New mention" if new == 1 and not gone and not troubled
+                     else f"{new} new mention{'s' * (new > 1)}")
     if gone:
         where = "a page" if len({i.url for i in items if i.kind == VANISHED}) == 1 else "pages"
-        heads.append(f"Name removed from {where}" if gone == 1 and not new
+        heads.append(f"Name removed from {where}" if gone == 1 and not new and not troubled
                      else f"{gone} name{'s' * (gone > 1)} removed from {where}")
+    if troubled:
+        heads.append(f"{troubled} source needs attention" if troubled == 1 else f"{troubled} sources need attention")
     return _one_line(f"{', '.join(heads)}: {shown}")
+
+
+def source_lines(item: AlertItem) -> tuple[str, str, str]:
+    """A source notice as plain one-line texts: ("feed <url>", what is wrong, since when)."""
+    since = ""
+    if item.since and not item.since.startswith("run "):
+        since = (f"failing since {checked(item.since)}" if item.problem == "failing"
+                 else f"last new item {checked(item.since)}")
+    return (f"{_one_line(item.title)} {_clip(item.url, 1000)}", _clip(item.detail, DETAIL_CHARS), since)
 
 
 def vanished_line(item: AlertItem) -> str:
@@ -159,6 +179,10 @@ def plain_text(items: Sequence[AlertItem]) -> str:
         if item.kind == VANISHED:
             out += _plain_vanished(item)
             continue
+        if item.kind == SOURCE:
+            source, detail, since = source_lines(item)
+            out += [f"SOURCE NEEDS ATTENTION: {source}", f"  {detail}", *([f"  {since}"] if since else []), ""]
+            continue
         title, meta = _lines(item)
         flag = "FIRST MENTION EVER: " if item.first_for_person else ""
         out.append(f"{flag}{_one_line(item.person)}")
@@ -196,6 +220,9 @@ def html_body(items: Sequence[AlertItem]) -> str:
         if item.kind == VANISHED:
             parts += _html_vanished(item)
             continue
+        if item.kind == SOURCE:
+            parts += _html_source(item)
+            continue
         title, meta = _lines(item)
         flag = ('<span style="background:#b00020;color:#fff;padding:1px 6px;border-radius:3px;'
                 'font-size:12px">FIRST MENTION EVER</span> ') if item.first_for_person else ""
@@ -231,6 +258,21 @@ def _html_vanished(item: AlertItem) -> list[str]:
         f"<p style=\"margin:0 0 6px;color:#555\">{e(meta)}</p>",
         "<blockquote style=\"margin:0 0 6px;padding-left:10px;border-left:3px solid #ccc;color:#555\">"
         f"It said: {snippet}</blockquote>" if snippet else "",
+        "</div>",
+    ]
+
+
+def _html_source(item: AlertItem) -> list[str]:
+    e = _html
+    flag = ('<span style="background:#8a5a00;color:#fff;padding:1px 6px;border-radius:3px;'
+            'font-size:12px">SOURCE NEEDS ATTENTION</span> ')
+    _, detail, since = source_lines(item)
+    return [
+        '<div style="border-top:1px solid #ddd;padding:10px 0">',
+        f"<p style=\"margin:0 0 4px\">{flag}<strong>{e(item.title)}</strong> "
+        f"{_html_link(item.url, _clip(item.url, 1000))}</p>",
+        f"<p style=\"margin:0 0 4px\">{e(detail)}</p>",
+        f"<p style=\"margin:0 0 6px;color:#555\">{e(since)}</p>" if since else "",
         "</div>",
     ]
 
@@ -294,6 +336,11 @@ def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None) -
 
 def slack_item_text(item: AlertItem) -> str:
     """One section's mrkdwn, at most SLACK_SECTION_CHARS long however long the quoted text is."""
+    if item.kind == SOURCE:
+        _, detail, since = source_lines(item)
+        head = [f":warning: *Source needs attention* · {slack_escape(item.title)} "
+                f"{_slack_link(item.url, _clip(item.url, 300))}", slack_escape(detail)]
+        return "\n".join(head + ([slack_escape(since)] if since else []))[:SLACK_SECTION_CHARS]
     title, meta = _lines(item)
     if item.kind == VANISHED:
         head = [f":wastebasket: *No longer named* · *{slack_escape(_clip(item.person, 200))}*",

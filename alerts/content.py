@@ -1,7 +1,8 @@
 """What an alert says: the archive rows it carries, read into plain AlertItems (JSON-able).
 
-Two kinds of item: `new` (an outbox row: a mention found) and `vanished` (a
-change_alerts row: a re-check found a page that named the person no longer does).
+Three kinds of item: `new` (an outbox row: a mention found), `vanished` (a
+change_alerts row: a re-check found a page that named the person no longer does) and
+`source` (a health_alerts row: a source failing run after run, or gone dark).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlite_utils import Database
 
 NEW = "new"
 VANISHED = "vanished"
+SOURCE = "source"
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,10 @@ class AlertItem:
     kind `new`: a (person, story) found, with the mention that queued it and every copy's
     link. kind `vanished`: a page that named the person no longer does; `mention_id` is the
     earlier mention that is gone (its snippet is what the page used to say), `checked_at`
-    and `check_id` the re-check that found it, `links` the page alone.
+    and `check_id` the re-check that found it, `links` the page alone. kind `source`: a
+    source that needs a person; `url` is the source, `title` its kind (feed, sitemap...),
+    `problem` failing or dark, `detail` what is wrong, `since` when the episode began,
+    `mention_id` 0 and `person` empty.
     """
 
     mention_id: int
@@ -41,6 +46,9 @@ class AlertItem:
     kind: str = NEW
     checked_at: str | None = None
     check_id: int | None = None
+    problem: str = ""
+    detail: str = ""
+    since: str | None = None
 
 
 _ITEMS_SQL = """
@@ -70,6 +78,11 @@ order by c.id
 """
 
 
+_SOURCES_SQL = """
+select source_url, source_kind, problem, detail, since from health_alerts where alert_id = ? order by id
+"""
+
+
 def load_items(db: Database, alert_id: int) -> list[AlertItem]:
     """The items of one alert, straight from the archive, in the order they are shown."""
     items = []
@@ -93,7 +106,16 @@ def load_items(db: Database, alert_id: int) -> list[AlertItem]:
                 links=tuple((u, o or host_of(u)) for _, u, o in copies),
             )
         )
-    return order(items) + _changes(db, alert_id)
+    return order(items) + _changes(db, alert_id) + _sources(db, alert_id)
+
+
+def _sources(db: Database, alert_id: int) -> list[AlertItem]:
+    """The alert's source-health notices, listed last, as queued."""
+    return [
+        AlertItem(mention_id=0, person="", title=kind or "source", url=url, outlet=host_of(url), kind=SOURCE,
+                  problem=problem or "", detail=detail or "", since=since)
+        for url, kind, problem, detail, since in db.execute(_SOURCES_SQL, [alert_id]).fetchall()
+    ]
 
 
 def _changes(db: Database, alert_id: int) -> list[AlertItem]:

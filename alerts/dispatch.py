@@ -1,4 +1,4 @@
-"""Outbox and change_alerts -> channels: deliver pending alerts, retry with backoff, report per channel.
+"""Outbox, change_alerts and health_alerts -> channels: deliver pending alerts, retry with backoff, report per channel.
 
 Called at the end of `monitor run` and by `monitor alerts send`. A channel that fails is
 recorded in the `alerts` table and retried on a later call; it never raises, and never
@@ -42,6 +42,7 @@ class ChannelReport:
     sent: int = 0  # alerts (messages) delivered by this call
     mentions: int = 0  # new mentions those alerts carried
     changes: int = 0  # "no longer named" items they carried
+    sources: int = 0  # source-health notices they carried
     failed: int = 0  # alerts that gave up during this call (max_attempts or a permanent error)
     pending: int = 0  # alerts still waiting for a retry after this call
     errors: list[str] = field(default_factory=list)
@@ -72,6 +73,7 @@ class DispatchReport:
         out = []
         for c in self.channels.values():
             carried = f"{c.mentions} mentions" + (f", {c.changes} names removed" if c.changes else "")
+            carried += f", {c.sources} sources need attention" if c.sources else ""
             line = f"{c.channel}: {c.sent} sent ({carried}), {c.failed} failed, {c.pending} pending"
             if c.errors:
                 line += f" - last error: {c.errors[-1]}"
@@ -124,8 +126,10 @@ def _send_channel(db: Database, channel: Channel, settings: AlertSettings, now: 
         records.mark_sent(db, row["id"], now, redact(note, channel.secrets))
         result.sent += 1
         changes = sum(item.kind == content.VANISHED for item in outgoing.items)
-        result.mentions += len(outgoing.items) - changes
+        sources = sum(item.kind == content.SOURCE for item in outgoing.items)
+        result.mentions += len(outgoing.items) - changes - sources
         result.changes += changes
+        result.sources += sources
     result.pending = records.pending_count(db, channel.name)
     return result
 

@@ -1,7 +1,8 @@
 """The alerts table's life cycle: claim queued rows into an alert, record each attempt and its outcome.
 
-Two queues feed an alert: `outbox` (new mentions) and `change_alerts` ("vanished": a
-page no longer names someone it named). Both are claimed the same way, in one transaction.
+Three queues feed an alert: `outbox` (new mentions), `change_alerts` ("vanished": a
+page no longer names someone it named) and `health_alerts` (a source that needs a person).
+All are claimed the same way, in one transaction.
 
 Every step is its own short transaction, so a run killed at any instant leaves either the
 state before the step or after it. See docs/alerts.md for the one window that can repeat.
@@ -43,6 +44,12 @@ and not exists (
 order by c.id
 """
 
+# Source-health notices (monitor/health.py) not yet in an alert: nothing withholds them.
+_FRESH_HEALTH_SQL = "select id from health_alerts where channel = ? and alert_id is null order by id"
+
+# The queues an alert draws from, in the order claim() takes them.
+_QUEUES = ("outbox", "change_alerts", "health_alerts")
+
 # What an alert carries, for alerts.mention_ids: its new mentions, then the earlier mentions
 # it reports as no longer named. `content` tells the two apart (each item has a `kind`).
 _CARRIED_SQL = """
@@ -59,7 +66,7 @@ def iso(moment: datetime) -> str:
 
 
 def claim(db: Database, channel: str, now: datetime) -> list[dict]:
-    """Put the channel's new outbox and change_alerts rows into an alert; return the channel's alerts due now.
+    """Put the channel's new outbox, change_alerts and health_alerts rows into an alert; return its alerts due now.
 
     New rows join the newest pending alert that cannot have reached anyone yet (so an
     outage ends in one message, not one per run); otherwise they start a new alert.
@@ -68,12 +75,13 @@ def claim(db: Database, channel: str, now: datetime) -> list[dict]:
     with db.atomic():
         fresh = [row[0] for row in db.execute(_FRESH_SQL, [channel]).fetchall()]
         changes = [row[0] for row in db.execute(_FRESH_CHANGES_SQL, [channel]).fetchall()]
-        if fresh or changes:
+        health = [row[0] for row in db.execute(_FRESH_HEALTH_SQL, [channel]).fetchall()]
+        if fresh or changes or health:
             alert_id = _open_alert(db, channel) or db["alerts"].insert(
                 {"channel": channel, "status": "pending", "attempts": 0, "created_at": stamp,
                  "next_attempt_at": stamp, "maybe_delivered": 0, "parts_sent": 0}
             ).last_pk
-            for table, ids in (("outbox", fresh), ("change_alerts", changes)):
+            for table, ids in zip(_QUEUES, (fresh, changes, health), strict=True):
                 if ids:
                     db.execute(f"update {table} set alert_id = ? where id in (select value from json_each(?))",
                                [alert_id, json.dumps(ids)])
@@ -98,7 +106,7 @@ def _open_alert(db: Database, channel: str) -> int | None:
 def drop_if_empty(db: Database, alert_id: int) -> bool:
     """Delete an alert left with nothing to say (a review withdrew every row); True if so."""
     with db.atomic():
-        for table in ("outbox", "change_alerts"):
+        for table in _QUEUES:
             if db.execute(f"select 1 from {table} where alert_id = ? limit 1", [alert_id]).fetchone():
                 return False
         db.execute("delete from alerts where id = ? and status = 'pending' and maybe_delivered = 0", [alert_id])

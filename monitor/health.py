@@ -1,4 +1,8 @@
-"""Source health: sources that fail run after run, and sources gone dark (no new items for far longer than usual)."""
+"""Source health: sources that fail run after run, and sources gone dark (no new items for far longer than usual).
+
+Each problem is reported on every run while it lasts (stderr, the run summary), and queued
+for the alert channels once per episode (`queue_health_notices`, the `health_alerts` table).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 
 from sqlite_utils import Database
+
+from .config import AlertSettings
 
 # A source is reported once it has failed this many runs in a row (one bad run is weather).
 FAILURES_IN_A_ROW = 3
@@ -24,6 +30,9 @@ class HealthProblem:
     kind: str
     problem: str  # failing | dark
     detail: str
+    # When this episode began: the first failed run of the streak, or the last new item
+    # before the dark spell. The same problem on a later run has the same `since`.
+    since: str = ""
 
     def line(self) -> str:
         return f"{self.kind} {self.url}: {self.detail}"
@@ -43,14 +52,57 @@ def source_problems(
         if failed >= failures:
             last = (row["last_error"] or "").splitlines()[0] if row["last_error"] else "unknown"
             problems.append(HealthProblem(row["url"], row["kind"], "failing",
-                                          f"failed {failed} runs in a row (last: {last})"))
-        elif row["status"] != "error" and (detail := gone_dark(db, row["url"], now)):
-            problems.append(HealthProblem(row["url"], row["kind"], "dark", detail))
+                                          f"failed {failed} runs in a row (last: {last})",
+                                          _failing_since(db, row["url"], run_id)))
+        elif row["status"] != "error" and (dark := _dark(db, row["url"], now)):
+            detail, last_new = dark
+            problems.append(HealthProblem(row["url"], row["kind"], "dark", detail, last_new))
     return problems
+
+
+def queue_health_notices(
+    db: Database, run_id: int, problems: list[HealthProblem], settings: AlertSettings, now: datetime | None = None,
+) -> int:
+    """Queue a notice on every configured channel for each problem episode not queued before; return rows written.
+
+    A source failing its 3rd run in a row (or going dark) is queued once; its 4th failed run
+    adds nothing, since the episode (`since`) is the same. After a good run a new streak is a
+    new episode, and is told again. The dispatcher sends the rows with the run's mentions.
+    """
+    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+    written = 0
+    with db.atomic():
+        for problem in problems:
+            for channel in settings.channels:
+                cursor = db.execute(
+                    "insert or ignore into health_alerts "
+                    "(channel, source_url, source_kind, problem, detail, since, run_id, created_at) "
+                    "values (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [channel, problem.url, problem.kind, problem.problem, problem.detail,
+                     problem.since or f"run {run_id}", run_id, stamp],
+                )
+                written += cursor.rowcount
+    return written
+
+
+def _failing_since(db: Database, url: str, run_id: int) -> str:
+    """When the source's current streak of failed runs began (its first failed run's start)."""
+    row = db.execute(
+        "select min(r.started_at) from run_sources rs join runs r on r.id = rs.run_id "
+        "where rs.url = :url and rs.status = 'error' and rs.run_id > coalesce("
+        "(select max(run_id) from run_sources where url = :url and status != 'error'), 0)",
+        {"url": url}).fetchone()
+    return row[0] if row and row[0] else f"run {run_id}"
 
 
 def gone_dark(db: Database, url: str, now: datetime) -> str | None:
     """'went dark: ...' when the source has had nothing new for far longer than usual."""
+    dark = _dark(db, url, now)
+    return dark[0] if dark else None
+
+
+def _dark(db: Database, url: str, now: datetime) -> tuple[str, str] | None:
+    """(gone_dark's text, the start of the last run with new items) for a source gone dark."""
     times = [
         _when(r[0]) for r in db.execute(
             "select r.started_at from run_sources rs join runs r on r.id = rs.run_id "
@@ -63,7 +115,8 @@ def gone_dark(db: Database, url: str, now: datetime) -> str | None:
     quiet = now - times[0]
     if quiet <= max(usual * DARK_FACTOR, DARK_AT_LEAST):
         return None
-    return f"went dark: nothing new for {_span(quiet)} (usually something every {_span(usual)})"
+    return (f"went dark: nothing new for {_span(quiet)} (usually something every {_span(usual)})",
+            times[0].isoformat(timespec="seconds"))
 
 
 def close_killed_runs(db: Database, run_id: int) -> int:

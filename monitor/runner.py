@@ -13,7 +13,7 @@ from scrapy.settings import Settings
 
 from .config import Config
 from .errors import MonitorError
-from .health import close_killed_runs, source_problems
+from .health import close_killed_runs, queue_health_notices, source_problems
 from .lock import run_lock
 from .sources import describe_search_counts, search_counts
 from .store import Archive
@@ -107,6 +107,8 @@ def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbos
     if ctx is None:  # Scrapy logs the failure and returns; without this the run would "succeed"
         raise MonitorError("the crawl could not start (Scrapy's error is above; run with -v for more)")
     counts = ctx.counts
+    problems = source_problems(archive.db, run_id)
+    queue_health_notices(archive.db, run_id, problems, config.alerts)  # once per episode, sent with the mentions
     return RunSummary(
         run_id=run_id,
         sources=len(config.feeds) + len(config.sitemaps) + len(config.sites) + len(config.searches),
@@ -116,7 +118,7 @@ def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbos
         by_person=archive.mentions_since(started_at),
         source_errors=_source_errors(archive, run_id),
         by_service=search_counts(archive.db, run_id, started_at),
-        health=[problem.line() for problem in source_problems(archive.db, run_id)],
+        health=[problem.line() for problem in problems],
     )
 
 

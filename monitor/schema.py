@@ -311,3 +311,30 @@ def m004_story_keys(db: Database) -> None:
         keys = sketch(row["text"] or "")
         db["story_keys"].insert_all({"key": key, "article_id": row["id"]} for key in keys)
         db["articles"].update(row["id"], {"fingerprint": " ".join(f"{k:08x}" for k in keys)})
+
+
+@migrations()
+def m005_health_alerts(db: Database) -> None:
+    """Source-health notices for the alert channels (monitor/health.py `queue_health_notices`)."""
+    # One row per (channel, source, problem, episode): a source that newly fails N runs in a
+    # row or goes dark is told once per episode, not on every run while it lasts. `since`
+    # names the episode (the first failed run of the streak, or the last new item before the
+    # dark spell), so a recovery followed by a new failure is a new row. Like the outbox,
+    # alert_id stays NULL until the dispatcher puts the row into an alert.
+    db["health_alerts"].create(
+        {
+            "id": int,
+            "channel": str,
+            "source_url": str,
+            "source_kind": str,  # feed | sitemap | site | search
+            "problem": str,  # failing | dark
+            "detail": str,  # e.g. "failed 3 runs in a row (last: ...)"
+            "since": str,  # the episode's start
+            "run_id": int,  # the run that found it
+            "created_at": str,
+            "alert_id": int,
+        },
+        pk="id",
+    )
+    db["health_alerts"].create_index(["channel", "source_url", "problem", "since"], unique=True)
+    db["health_alerts"].create_index(["alert_id"])
