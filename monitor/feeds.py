@@ -83,8 +83,13 @@ def _published(entry: feedparser.FeedParserDict) -> str | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         # dict.get, not entry.get: feedparser maps a missing updated_parsed onto
         # published_parsed with a DeprecationWarning; we ask for each key as it is.
-        value = dict.get(entry, key)
-        if value:
-            stamp = calendar.timegm(value)
-            return datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")
+        if value := dict.get(entry, key):
+            return struct_time_iso(value)
     return None
+
+
+def struct_time_iso(value) -> str | None:
+    """feedparser's UTC struct_time as ISO 8601."""
+    if not value:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(value), timezone.utc).isoformat(timespec="seconds")

@@ -10,15 +10,8 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from monitor.feeds import FeedEntry
-from monitor.search import (
-    DEFAULT_BASE_URLS,
-    SERVICE_DELAYS,
-    SearchError,
-    is_google_redirect,
-    parse_results,
-    search_queries,
-    unknown_people,
-)
+from monitor.search import DEFAULT_BASE_URLS, SERVICE_DELAYS, SearchError, search_queries, unknown_people
+from monitor.search_results import is_google_redirect, parse_results
 
 from .base import SourceSpider, _headers
 

@@ -19,16 +19,13 @@ from monitor.search import (
     LIMITS,
     SearchError,
     batch_terms,
-    bing_publisher_url,
     google_locale,
-    parse_bing,
-    parse_gdelt,
-    parse_google_news,
     person_terms,
     search_queries,
     short_form,
     source_queries,
 )
+from monitor.search_results import bing_publisher_url, parse_bing, parse_gdelt, parse_google_news
 
 SEARCH_FILES = FILES / "search"
 ANDRY = Person("Andry José Hernández Romero", aliases=("Andry Hernández",), context=("CECOT",))
