@@ -9,6 +9,9 @@ from sqlite_utils import Database
 from .config import AlertSettings
 from .dates import parse_datetime
 
+# Shorter snippets ("Andry Hernández said.") say too little to stand for a namesake's story.
+MIN_WORDING_CHARS = 40
+
 
 def queue(
     db: Database,
@@ -19,6 +22,7 @@ def queue(
     published: str | None,
     settings: AlertSettings,
     now: str,
+    snippet: str = "",
 ) -> int:
     """Queue an alert-worthy mention on every configured channel; return rows written.
 
@@ -31,7 +35,9 @@ def queue(
         # rematch over old undated articles (a person just added) does not flood the team.
         row = db.execute("select fetched_at from articles where id = ?", [article_id]).fetchone()
         published = row[0] if row else None
-    if _rejected(db, person_id, story_id) or not is_recent(published, settings, now):
+    if _rejected(db, person_id, story_id) or _rejected_wording(db, person_id, snippet):
+        return 0
+    if not is_recent(published, settings, now):
         return 0
     written = 0
     for channel in settings.channels:
@@ -52,6 +58,35 @@ def _rejected(db: Database, person_id: int, story_id: int) -> bool:
         [person_id, story_id, story_id],
     ).fetchone()
     return row is not None
+
+
+def _rejected_wording(db: Database, person_id: int, snippet: str) -> bool:
+    """A reviewer rejected this very sentence for this person, in another article.
+
+    Negative context from reviews: the same wording about a namesake under another URL
+    that is not the same story (a brief quoting one paragraph, a page republished with
+    other text around it) is stored, but the reviewer is not alerted about it again.
+    """
+    if not snippet.strip():
+        return False
+    rows = db.execute(
+        "select m.snippet from reviews r join mentions m on m.person_id = r.person_id "
+        "and m.article_id = r.article_id where r.person_id = ? and r.verdict = 'rejected'",
+        [person_id],
+    )
+    mine = snippet_key(snippet)
+    return any(_same_wording(mine, snippet_key(other or "")) for (other,) in rows)
+
+
+def _same_wording(a: str, b: str) -> bool:
+    """One snippet holds the other whole (a headline or a neighbouring line may widen either)."""
+    shorter, longer = sorted((a, b), key=len)
+    return len(shorter) >= MIN_WORDING_CHARS and shorter in longer
+
+
+def snippet_key(snippet: str) -> str:
+    """A snippet as compared with rejected ones: case and spacing do not count."""
+    return " ".join(snippet.casefold().split())
 
 
 def is_recent(published: str | None, settings: AlertSettings, now: str) -> bool:

@@ -199,6 +199,7 @@ class Archive:
                     article.published,
                     self.alerts,
                     now,
+                    snippet=mention.snippet,
                 )
         return mention_ids, queued
 

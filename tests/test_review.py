@@ -177,3 +177,39 @@ def test_rejection_withdraws_an_unsent_vanished_alert(stored):
     assert review(stored.db, andry, "rejected")["withdrawn"] == 1
     assert stored.db["change_alerts"].get(1)["alert_id"] is None
     assert [r["id"] for r in stored.db.query("select id from alerts")] == [1]  # the sent one stays
+
+
+
+def plain_page(title: str, paragraphs: list[str]) -> str:
+    """An article page with only these paragraphs (no shared filler, so stories stay apart)."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f'<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            f'<meta property="og:type" content="article"></head><body><article><h1>{title}</h1>'
+            f"{body}</article></body></html>")
+
+
+def test_a_rejected_sentence_does_not_alert_again_in_another_story(tmp_path, site):
+    """Negative context: the same wording about a namesake, in an article that is not the same story."""
+    namesake = "José Hernández Romero, the retired footballer, opened a school in Valencia on Monday."
+    site.add("/sport/one.html", plain_page("School opens", [
+        namesake, "Parents queued for places from early morning, and the mayor cut a ribbon at noon while a band "
+        "played. The school will teach two hundred children and has room for a football pitch behind it."]))
+    site.add("/feed.xml", rss([{"title": "one", "link": f"{site.base}/sport/one.html"}]), "application/rss+xml")
+    person = '[[person]]\nname = "José Hernández Romero"\n'
+    config = write_config(tmp_path, f'[[feed]]\nurl = "{site.base}/feed.xml"\n\n{ALERTS}', person)
+    assert run_monitor("run", "--no-alerts", "-c", str(config)).returncode == 0
+    db = Database(tmp_path / "mentions.db")
+    [first] = list(db.query("select id from mentions"))
+    assert run_monitor("review", str(first["id"]), "-c", str(config), "--reject").returncode == 0
+
+    site.add("/sport/two.html", plain_page("Football roundup", [
+        "The derby ended in a draw after a late goal, and the visitors' coach blamed the referee for the result.",
+        namesake, "Next week the league resumes with four matches on Saturday and two more on Sunday evening."]))
+    items = [{"title": p, "link": f"{site.base}/sport/{p}.html"} for p in ("one", "two")]
+    site.add("/feed.xml", rss(items), "application/rss+xml")
+    assert run_monitor("run", "-c", str(config)).returncode == 0
+    assert db.execute("select count(distinct story_id) from articles").fetchone()[0] == 2
+    assert db["mentions"].count == 2  # stored, for the record
+    second = next(db.query("select id from mentions where article_id = 2"))["id"]
+    assert not list(db.query("select 1 from outbox where mention_id = ?", [second]))  # not queued
+    assert alerted(tmp_path / "alerts") == []  # and nothing was sent
