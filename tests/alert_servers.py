@@ -17,12 +17,13 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from siteserver import LoopbackServer
 
 
 def free_port() -> int:
@@ -146,7 +147,7 @@ class Reply:
     silent_for: float = 0.0  # read the request, then say nothing for this long
 
 
-class SlackServer:
+class SlackServer(LoopbackServer):
     """An HTTP server standing in for a Slack incoming webhook at /services/T0/B0/<token>."""
 
     def __init__(self):
@@ -157,14 +158,11 @@ class SlackServer:
         self.delay = 0.0  # seconds between taking a request and answering it
         self.lock = threading.Lock()
         self.token = "XXsecretTOKENxx1234567890"
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/services/T0/B0/{self.token}"
+        return f"{self.base}/services/T0/B0/{self.token}"
 
     def _handler(self):
         server = self
@@ -196,14 +194,6 @@ class SlackServer:
                 pass
 
         return Handler
-
-    def start(self) -> SlackServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
     def texts(self) -> list[str]:
         """Every section text and fallback text received, for assertions on content."""

@@ -18,12 +18,12 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pages import article_html
-from siteserver import SiteServer
+from siteserver import LoopbackServer, SiteServer
 
 CHALLENGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
 <meta http-equiv="refresh" content="390"></head><body>
@@ -154,7 +154,7 @@ def synthetic_article(url: str) -> bytes:
     return article_html(f"Story {tag}", [f"This is the story kept at {url}, reference {tag}."]).encode()
 
 
-class LoopbackProxy:
+class LoopbackProxy(LoopbackServer):
     """An HTTP(S) proxy on 127.0.0.1 that never forwards: it answers every URL itself.
 
     Plain http:// requests get a synthetic article (robots.txt: 404). CONNECT is
@@ -213,18 +213,8 @@ class LoopbackProxy:
             def log_message(self, *args) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def start(self) -> LoopbackProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_Handler)
+        self.url = self.base
 
     def env(self) -> dict[str, str]:
         """Environment for a `monitor` subprocess: everything but 127.0.0.1 goes through us."""

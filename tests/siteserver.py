@@ -21,7 +21,26 @@ class Resource:
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
 
-class SiteServer:
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 (a free port) that a test starts and stops."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class SiteServer(LoopbackServer):
     """Routes are path -> Resource, or path -> a function that writes the response itself."""
 
     def __init__(self) -> None:
@@ -66,19 +85,7 @@ class SiteServer:
             def log_message(self, *args) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def start(self) -> SiteServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_Handler)
 
     def add(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8", **kw) -> str:
         if isinstance(body, str):
