@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from .config import Config, load_config
+from .config import Config
 from .match import Watchlist, compile_watchlist
 from .store import Archive, utcnow
 
@@ -83,8 +83,7 @@ class CrawlContext:
     progress: Progress | None = None
 
     @classmethod
-    def open(cls, config_path: str | None, run_id: int | None, command: str, progress: str = "") -> CrawlContext:
-        config = load_config(config_path)
+    def open(cls, config: Config, run_id: int | None, command: str, progress: str = "") -> CrawlContext:
         archive = Archive(config.database, config.alerts)
         people_ids = archive.sync_people(config.people)
         owns_run = not run_id

@@ -61,6 +61,7 @@ def scrapy_settings(config: Config, run_id: int | None = None, verbose: bool = F
     settings = Settings()
     settings.setmodule("monitor.settings", priority="project")
     settings.set("MONITOR_CONFIG", str(config.path), priority="cmdline")
+    settings.set("MONITOR_LOADED_CONFIG", config, priority="cmdline")  # read once per run
     if run_id:
         settings.set("MONITOR_RUN_ID", run_id, priority="cmdline")
     settings.set("LOG_LEVEL", "DEBUG" if verbose else "WARNING", priority="cmdline")
