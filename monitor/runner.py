@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from .sources import describe_search_counts, search_counts
 from .store import Archive
 
 logger = logging.getLogger(__name__)
+MAX_ERRORS_PER_SOURCE = 20
 
 # A function that delivers pending alerts and returns a report with `.lines()`;
 # passed in by the CLI so the core never imports the alerts package.
@@ -130,12 +132,15 @@ def _source_errors(archive: Archive, run_id: int) -> dict[str, list[str]]:
     return errors
 
 
-def _run_counts(archive: Archive, run_id: int, started_at: str) -> dict[str, int]:
+def _run_counts(archive: Archive, run_id: int, started_at: str) -> dict[str, int | str]:
+    """The `runs` row's counts, and its per-source errors (the first few of each; all are in fetch_errors)."""
     db = archive.db
     one = lambda sql, *args: db.execute(sql, args).fetchone()[0]  # noqa: E731
+    errors = {source: reasons[:MAX_ERRORS_PER_SOURCE] for source, reasons in _source_errors(archive, run_id).items()}
     return {
         "pages_fetched": one("select coalesce(sum(fetched), 0) from run_sources where run_id = ?", run_id),
         "articles_new": one("select count(*) from articles where fetched_at >= ?", started_at),
         "mentions_new": one("select count(*) from mentions where created_at >= ?", started_at),
         "errors": one("select count(*) from fetch_errors where run_id = ?", run_id),
+        "source_errors": json.dumps(errors, ensure_ascii=False),
     }

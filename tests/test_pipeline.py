@@ -91,6 +91,8 @@ def test_feed_run_stores_articles_mentions_and_problems(tmp_path, news_site):
     errors = {r["url"].split("/", 3)[3]: r["reason"] for r in db.query("select url, reason from fetch_errors")}
     assert errors["news/empty.html"] == "no article text found"
     assert errors["news/gone.html"] == "HTTP 404"
+    per_source = json.loads(db["runs"].get(1)["source_errors"])  # the run's own record, by source
+    assert [e for e in per_source[f"{news_site.base}/feed.xml"] if e.endswith("gone.html: HTTP 404")]
     assert "news/gone.html" in result.stderr
     assert "3 new mentions" in result.stdout
 
