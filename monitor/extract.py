@@ -20,17 +20,12 @@ MIN_TEXT_CHARS = 120
 _LANG = re.compile(r"^[a-zA-Z]{2,3}")
 
 
-def extract_article(page: Page) -> Article | None:
-    """Extract the main text and metadata of a page; fall back to the feed entry's text.
-
-    Returns None when neither the page nor its feed entry has usable text.
-    """
-    fields = extract_fields(page.html, page.final_url or page.url) if page.html else None
-    return build_article(page, fields)
-
-
 def build_article(page: Page, fields: dict | None) -> Article | None:
-    """The Article for a page, given what `extract_fields` found in it (None: nothing)."""
+    """The Article for a page, given what `extract_fields` found in it (None: nothing).
+
+    Falls back to the feed entry's own text; None when neither has usable text. The
+    pipeline runs `extract_fields` in a worker process and this in the reactor's.
+    """
     if fields and page.source_kind == "site" and not _looks_like_article(fields):
         logger.info("%s: not an article page (no date, not marked as an article)", page.url)
         return None

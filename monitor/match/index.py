@@ -19,7 +19,7 @@ from itertools import combinations
 from ..items import Person
 from .forms import NameModel, Part, parse_name
 from .names import COMMON_NAMES
-from .normalize import fold, tokenize
+from .normalize import tokenize
 
 _SHIFT = 1 << 22  # pair key = id_a * _SHIFT + id_b (vocabularies stay far below 4M tokens)
 # A token carried by this share of watched names (and at least _COMMON_MIN of them) is
@@ -144,7 +144,3 @@ def compile_watchlist(people: Sequence[Person]) -> Watchlist:
 def pair_key(a: int, b: int) -> int:
     return a * _SHIFT + b
 
-
-def fold_name(text: str) -> str:
-    """The folded, space-joined form of a name (for comparing configured names)."""
-    return " ".join(fold(w) for w in text.split())
