@@ -31,7 +31,6 @@ class ExtractPipeline(_Stage):
     def open_spider(self) -> None:
         workers = self.crawler.settings.getint("MONITOR_EXTRACT_WORKERS", default_workers())
         self.pool = ExtractionPool(workers, self.ctx.config.people)
-        self.crawler.monitor_pool = self.pool  # MatchPipeline uses the same workers
 
     def close_spider(self) -> None:
         self.pool.close()
@@ -54,7 +53,8 @@ class MatchPipeline(_Stage):
     """Find watched people in the article's text and headline."""
 
     def open_spider(self) -> None:
-        self.pool: ExtractionPool = self.crawler.monitor_pool
+        # The same worker processes as extraction: they hold the watchlist already.
+        self.pool: ExtractionPool = self.crawler.get_item_pipeline(ExtractPipeline).pool
 
     async def process_item(self, item: Article) -> Article:
         if self.pool.matches_in_workers:
