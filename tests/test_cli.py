@@ -70,3 +70,44 @@ def test_alerts_test_without_channels_is_a_config_error(tmp_path):
     result = run_monitor("alerts", "test", "-c", str(tmp_path / "monitor.toml"))
     assert result.returncode == 2
     assert "no alert channel configured" in result.stderr
+
+
+def test_serve_answers_on_the_port_it_was_given(tmp_path):
+    """`monitor serve` itself: a real Datasette on 127.0.0.1, read-only, on the demo-like archive."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    (tmp_path / "monitor.toml").write_text('database = "archive.db"\n', encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "serve", "-c", str(tmp_path / "monitor.toml"), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        assert f"http://127.0.0.1:{port}/archive" in server.stdout.readline()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/archive/people.json?_shape=array") as page:
+                    assert json.loads(page.read()) == []
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "monitor serve did not answer"
+                time.sleep(0.2)
+        post = urllib.request.Request(f"http://127.0.0.1:{port}/archive/-/query", data=b"sql=delete from people")
+        try:
+            urllib.request.urlopen(post)
+            refused = False
+        except urllib.error.HTTPError as e:
+            refused = e.code == 405
+        assert refused
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
