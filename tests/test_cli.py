@@ -111,3 +111,33 @@ def test_serve_answers_on_the_port_it_was_given(tmp_path):
         server.terminate()
         server.wait(timeout=10)
         server.stdout.close()
+
+
+def test_alerts_send_delivers_what_a_run_left_pending_once_and_respects_the_lock(tmp_path, site):
+    from datetime import datetime, timezone
+
+    from conftest import write_config
+    from pages import article_html, rss
+
+    from monitor.lock import run_lock
+
+    today = datetime.now(timezone.utc).date().isoformat()
+    site.add("/a.html", article_html("Vigil", ["Merwil Gutiérrez Flores was named at the vigil."], date=today))
+    site.add("/feed.xml", rss([{"title": "Vigil", "link": f"{site.base}/a.html"}]), "application/rss+xml")
+    body = f'[[feed]]\nurl = "{site.base}/feed.xml"\n[alerts.file]\ndir = "out"\n'
+    config = write_config(tmp_path, body, '[[person]]\nname = "Merwil Gutiérrez Flores"\n')
+    assert run_monitor("run", "--no-alerts", "-c", str(config)).returncode == 0
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("alert-*.json"))
+
+    with run_lock(load_config(config).lock_path):  # a run in progress
+        locked = run_monitor("alerts", "send", "-c", str(config))
+    assert locked.returncode == 75 and len(locked.stderr.strip().splitlines()) == 1
+
+    sent = run_monitor("alerts", "send", "-c", str(config))
+    assert sent.returncode == 0, sent.stderr
+    assert "file: 1 sent (1 mentions)" in sent.stdout
+    [alert] = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "out").glob("alert-*.json")]
+    assert [m["person"] for m in alert["mentions"]] == ["Merwil Gutiérrez Flores"]
+    again = run_monitor("alerts", "send", "-c", str(config))
+    assert "file: 0 sent" in again.stdout
+    assert len(list((tmp_path / "out").glob("alert-*.json"))) == 1
