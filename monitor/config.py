@@ -5,6 +5,8 @@ Every error is a ConfigError naming the file, the line where it can be found, an
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 import re
 import sys
@@ -68,6 +70,8 @@ class CrawlSettings:
     full_fetch_hours: float = 24.0
     # Articles published longer ago than this are not fetched from feeds and sitemaps.
     max_age_days: float | None = None
+    # CIDRs the crawl may reach although they are private, loopback or link-local.
+    allow_private_networks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,8 @@ class _Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(f"{prefix}{key}", f"must be a number, got {value!r}", table, index)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(f"{prefix}{key}", f"must be a finite number, got {value!r}", table, index)
         if kind is int and not isinstance(value, int):
             raise self.fail(f"{prefix}{key}", f"must be a whole number, got {value!r}", table, index)
         if value < minimum:
@@ -372,6 +378,7 @@ class _Reader:
             "retries",
             "full_fetch_hours",
             "max_age_days",
+            "allow_private_networks",
         }
         self.check_keys(data, keys, "crawl.", "crawl")
         d = CrawlSettings()
@@ -387,7 +394,17 @@ class _Reader:
             retries=self.number(data, "retries", "crawl.", d.retries, "crawl", kind=int),
             full_fetch_hours=self.number(data, "full_fetch_hours", "crawl.", d.full_fetch_hours, "crawl"),
             max_age_days=self.number(data, "max_age_days", "crawl.", None, "crawl"),
+            allow_private_networks=self.networks(data, "allow_private_networks", "crawl.", "crawl"),
         )
+
+    def networks(self, data: dict, key: str, prefix: str, table: str) -> tuple[str, ...]:
+        values = self.strings(data, key, prefix, table)
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise self.fail(f"{prefix}{key}", f"{value!r} is not a CIDR network (like 10.0.0.0/8)", table) from None
+        return values
 
     def evidence(self, data: Any) -> EvidenceSettings:
         if not isinstance(data, dict):
@@ -395,7 +412,7 @@ class _Reader:
         self.check_keys(data, {"recheck_days"}, "evidence.", "evidence")
         days = data.get("recheck_days", list(EvidenceSettings().recheck_days))
         if not isinstance(days, list) or not all(
-            isinstance(d, (int, float)) and not isinstance(d, bool) and d >= 0 for d in days
+            isinstance(d, (int, float)) and not isinstance(d, bool) and math.isfinite(d) and d >= 0 for d in days
         ):
             raise self.fail("evidence.recheck_days", f"must be a list of days (numbers >= 0), got {days!r}", "evidence")
         return EvidenceSettings(recheck_days=tuple(sorted(float(d) for d in days)))

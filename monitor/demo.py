@@ -53,6 +53,7 @@ max_depth = 2
 
 [crawl]
 delay = 0                    # loopback: no need to be gentle
+allow_private_networks = ["127.0.0.1/32"]   # the sample site is on loopback, which is refused by default
 user_agent = "mention-monitor-demo/0.1 (+https://github.com/mention-monitor/mention-monitor)"
 
 [alerts]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import html
+import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -13,6 +14,9 @@ from w3lib.html import remove_tags
 
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BREAKS = re.compile(r"<\s*(br|/p|/div|/li|/h\d)\s*/?\s*>", re.IGNORECASE)
+# Bidirectional controls (embeddings, overrides, isolates, marks): a feed can use them to make
+# an alert read differently from what it says ("Trojan Source"); plain news text needs none.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,24 @@ class NotAFeed(ValueError):
 
 def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
     """Parse a feed body; a malformed feed yields what can be read, with the problem noted."""
-    parsed = feedparser.parse(body, response_headers=_header_dict(headers, url))
+    parsed = parse_bytes(body, url, headers)
     problem = str(parsed.get("bozo_exception", "")) if parsed.get("bozo") else ""
     if not parsed.entries and (problem or not parsed.get("version")):
         raise NotAFeed(problem or "no feed found in the response")
     feed_title = parsed.feed.get("title", "")
     entries = tuple(_entry(e, feed_title) for e in parsed.entries)
     return ParsedFeed(feed_title, entries, problem)
+
+
+def parse_bytes(body: bytes, url: str, headers: dict[str, str] | None = None) -> feedparser.FeedParserDict:
+    """feedparser over the body itself: given a str or bytes, feedparser would first try it as a
+    file path or URL (a feed whose body is `/etc/passwd` would be read from disk)."""
+    return feedparser.parse(io.BytesIO(bytes(body)), response_headers=_header_dict(headers, url))
+
+
+def strip_bidi(text: str) -> str:
+    """`text` without bidirectional control characters."""
+    return _BIDI_CONTROLS.sub("", text)
 
 
 def _header_dict(headers: dict[str, str] | None, url: str) -> dict[str, str]:
@@ -61,7 +76,7 @@ def _entry(entry: feedparser.FeedParserDict, feed_title: str) -> FeedEntry:
         title=html_to_text(entry.get("title", "")),
         text=_entry_text(entry),
         published=_published(entry),
-        outlet=(source.get("title") if hasattr(source, "get") else "") or feed_title,
+        outlet=strip_bidi((source.get("title") if hasattr(source, "get") else "") or feed_title),
     )
 
 
@@ -74,7 +89,7 @@ def _entry_text(entry: feedparser.FeedParserDict) -> str:
 
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment, paragraphs kept as line breaks."""
-    text = html.unescape(remove_tags(_BREAKS.sub("\n", fragment or "")))
+    text = strip_bidi(html.unescape(remove_tags(_BREAKS.sub("\n", fragment or ""))))
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 

@@ -10,9 +10,7 @@ import json
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
-import feedparser
-
-from .feeds import FeedEntry, NotAFeed, html_to_text, parse_feed, struct_time_iso
+from .feeds import FeedEntry, NotAFeed, html_to_text, parse_bytes, parse_feed, strip_bidi, struct_time_iso
 from .search import DEFAULT_BASE_URLS, SearchError
 
 
@@ -47,13 +45,13 @@ def strip_outlet(title: str, outlet: str) -> str:
 
 def parse_bing(body: bytes, url: str, headers: dict[str, str] | None = None) -> list[FeedEntry]:
     """Bing News RSS: apiclick links carrying the publisher URL, `News:Source` outlets."""
-    parsed = feedparser.parse(body, response_headers={"content-location": url, **(headers or {})})
+    parsed = parse_bytes(body, url, headers)
     if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
         raise SearchError(f"not a Bing News feed: {parsed.get('bozo_exception', 'no feed found')}")
     entries = []
     for item in parsed.entries:
         link = bing_publisher_url(item.get("link", ""))
-        outlet = item.get("news_source", "") or ""
+        outlet = strip_bidi(item.get("news_source", "") or "")
         published = struct_time_iso(item.get("published_parsed"))
         entries.append(search_entry(link, link, html_to_text(item.get("title", "")), outlet,
                                     html_to_text(item.get("summary", "")), published))
@@ -87,8 +85,9 @@ def parse_gdelt(body: bytes) -> list[FeedEntry]:
         link = str(article.get("url") or "")
         if not link.startswith(("http://", "https://")):
             continue
-        outlet = str(article.get("domain") or "")
-        entries.append(search_entry(link, link, str(article.get("title") or "").strip(), outlet, "",
+        outlet = strip_bidi(str(article.get("domain") or ""))
+        title = strip_bidi(str(article.get("title") or "")).strip()
+        entries.append(search_entry(link, link, title, outlet, "",
                                     gdelt_date(str(article.get("seendate") or ""))))
     return entries
 

@@ -4,6 +4,8 @@ The spiders apply the config's `[crawl]` table in `update_settings`, so `scrapy 
 and `monitor run` behave alike.
 """
 
+from scrapy.settings import default_settings
+
 BOT_NAME = "mention-monitor"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -40,7 +42,19 @@ MONITOR_RETRY_BACKOFF_MAX = 60.0
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
+# Only http and https are ever fetched: Scrapy's handlers for file://, data:, s3:// and
+# ftp:// are off, and the private-network guard refuses other schemes with a reason.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
+# Connections resolve through the guard too, so a DNS answer that turns private after the
+# middleware's check is refused where the connection is made (see monitor/netguard.py).
+if hasattr(default_settings, "TWISTED_DNS_RESOLVER"):  # Scrapy >= 2.19 renamed DNS_RESOLVER
+    TWISTED_DNS_RESOLVER = "monitor.netguard.GuardedResolver"
+else:  # pragma: no cover
+    DNS_RESOLVER = "monitor.netguard.GuardedResolver"
+
 DOWNLOADER_MIDDLEWARES = {
+    # First of all, so nothing else (robots.txt included) touches a refused address.
+    "monitor.netguard.PrivateNetworkMiddleware": 10,
     "monitor.middlewares.SkipStoredArticlesMiddleware": 50,
     "monitor.middlewares.ConditionalGetMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

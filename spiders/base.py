@@ -30,6 +30,7 @@ from monitor.errors import ConfigError
 from monitor.feeds import FeedEntry
 from monitor.items import Page
 from monitor.middlewares import AlreadyStored, BadResponse, not_html_reason
+from monitor.netguard import NOT_HTTP, RefusedURL, is_http_url
 from monitor.urls import canonical_url
 
 # Scrapy repeats, as warnings and tracebacks, failures the run reports itself, once each, by
@@ -138,6 +139,13 @@ class SourceSpider(scrapy.Spider):
             meta={"article": True, "source": source, "kind": kind, "entry": entry},
         )
 
+    def http_only(self, url: str, source: str, kind: str) -> bool:
+        """True for an http(s) URL; any other (file:, data:, ftp:, javascript:...) is reported and skipped."""
+        if is_http_url(url):
+            return True
+        self.ctx.error(source, kind, url, NOT_HTTP)
+        return False
+
     # -- callbacks ----------------------------------------------------------------------
 
     def parse_article(self, response: Response):
@@ -150,6 +158,10 @@ class SourceSpider(scrapy.Spider):
     def article_failed(self, failure: Failure):
         request = failure.request
         if failure.check(AlreadyStored):
+            return
+        if failure.check(RefusedURL):
+            # Nothing is stored under a refused URL, not even the entry's own text.
+            self.ctx.error(request.meta["source"], request.meta["kind"], request.url, _reason(failure))
             return
         if _forbidden_by_robots(failure) and request.meta["kind"] == "site":
             return  # a site's own links into places its robots.txt closes: not a problem

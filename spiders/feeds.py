@@ -7,6 +7,7 @@ from hashlib import sha256
 from scrapy.http import Response
 
 from monitor.feeds import FeedEntry, NotAFeed, parse_feed
+from monitor.netguard import is_http_url
 
 from .base import SourceSpider, _headers
 
@@ -44,8 +45,11 @@ class FeedsSpider(SourceSpider):
     def entry_requests(self, entry: FeedEntry, source: str, outlet: str = ""):
         if outlet and entry.outlet == "":
             entry = FeedEntry(entry.link, entry.guid, entry.title, entry.text, entry.published, outlet)
-        if entry.link.startswith(("http://", "https://")):
-            yield self.article_request(entry.link, source, "feed", entry)
+        # feedparser copies a permalink guid into `link`: a "tag:" guid is no link to report.
+        linked = entry.link and not (entry.link == entry.guid and not is_http_url(entry.link))
+        if linked:
+            if self.http_only(entry.link, source, "feed"):
+                yield self.article_request(entry.link, source, "feed", entry)
         elif entry.text:
             yield from self.linkless_entry(entry, source)
 

@@ -62,7 +62,7 @@ class SearchSpider(SourceSpider):
 
     def search_item(self, entry: FeedEntry, source: str, service: str):
         """Follow one result's link, unless the archive already has it (or, for Google, its headline)."""
-        if not entry.link.startswith(("http://", "https://")):
+        if not entry.link or not self.http_only(entry.link, source, "search"):
             return
         request = self.article_request(entry.link, source, "search", entry)
         if self.ctx.archive.has_article(request.url):

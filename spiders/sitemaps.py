@@ -43,15 +43,13 @@ class SitemapsSpider(SourceSpider):
             self.ctx.error(source, "sitemap", response.url, "empty sitemap")
         if sitemap.type == "sitemapindex":
             for entry in entries:
-                if loc := entry.get("loc"):
-                    yield self.source_request(
-                        response.urljoin(loc), "sitemap", self.parse_sitemap, source=source, conditional=True
-                    )
+                if (loc := entry.get("loc")) and self.http_only(url := response.urljoin(loc), source, "sitemap"):
+                    yield self.source_request(url, "sitemap", self.parse_sitemap, source=source, conditional=True)
             return
         news = _news_fields(body)
         for entry in entries:
             loc = entry.get("loc", "").strip()
-            if not loc.startswith(("http://", "https://")):
+            if not loc or not self.http_only(loc, source, "sitemap"):
                 continue
             title, published = news.get(loc, ("", None))
             published = published or entry.get("lastmod")

@@ -39,7 +39,8 @@ class SitesSpider(SourceSpider):
         extractor = LinkExtractor(allow=site.allow or (), allow_domains=[domain])
         for link in extractor.extract_links(response):
             request = self.article_request(link.url, meta["source"], "site")
+            # stay_on: a link that redirects off the site is refused (monitor/netguard.py).
             yield request.replace(
                 callback=self.parse_site_page,
-                meta={**request.meta, "depth_left": meta["depth_left"] - 1, "site": meta["site"]},
+                meta={**request.meta, "depth_left": meta["depth_left"] - 1, "site": meta["site"], "stay_on": domain},
             )

@@ -18,6 +18,8 @@ CORPUS = Path(os.environ.get("MONITOR_CORPUS", ROOT.parent / "shared" / "corpus"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+ALLOW_LOOPBACK = 'allow_private_networks = ["127.0.0.1/32"]\n'
+
 
 @pytest.fixture
 def site():
@@ -36,7 +38,9 @@ def write_config(directory: Path, body: str, people: str = "") -> Path:
         + people
         + "\n"
         + body
-        + "\n[crawl]\ndelay = 0\ntimeout = 10\nretries = 0\n",
+        + "\n[crawl]\ndelay = 0\ntimeout = 10\nretries = 0\n"
+        # The test servers listen on 127.0.0.1; 127.0.0.2 (also loopback) stands in for a private host.
+        + ALLOW_LOOPBACK,
         encoding="utf-8",
     )
     return path
