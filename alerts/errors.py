@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 
 
@@ -27,7 +28,21 @@ class DeliveryError(Exception):
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace every secret (and, for URLs, their path, which is the token) with [redacted]."""
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, "[redacted]")
+    """Replace every secret, whatever its length, and its base64 forms with [redacted].
+
+    A server that echoes what it was sent (an SMTP AUTH exchange) repeats it base64-encoded.
+    """
+    forms = {form for secret in secrets if secret for form in (secret, *base64_forms(secret))}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "[redacted]")
     return text
+
+
+def base64_forms(secret: str) -> list[str]:
+    """`secret` in base64, standard and URL-safe, with and without padding."""
+    raw = secret.encode("utf-8")
+    forms = []
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        encoded = encode(raw).decode("ascii")
+        forms += [encoded, encoded.rstrip("=")]
+    return [form for form in forms if len(form) >= 4]  # a 1-character base64 form would hit any text

@@ -8,7 +8,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from .errors import DeliveryError, redact
 
@@ -58,9 +58,13 @@ def post(url: str, payload: dict, *, timeout: float) -> None:
 
 
 def secret_parts(url: str) -> list[str]:
-    """The webhook URL, and the pieces of its path (the token) that could be echoed alone."""
-    path = urlsplit(url).path
-    return [url, path, *(part for part in path.split("/") if len(part) >= 6 and part != "services")]
+    """The webhook URL, and the pieces of its path and query (the token) that could be echoed alone."""
+    parts = urlsplit(url)
+    path, query = parts.path, parts.query
+    secrets = [url, path, *(part for part in path.split("/") if len(part) >= 6 and part != "services")]
+    if query:
+        secrets += [query, *(value for _, value in parse_qsl(query) if value)]
+    return secrets
 
 
 def _http_error(e: urllib.error.HTTPError, where: str, secrets: list[str]) -> DeliveryError:

@@ -28,23 +28,26 @@ def send(
     """
     user, password = _credentials(settings, env)
     where = f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+    if (user or password) and not (settings.starttls or settings.ssl):
+        raise DeliveryError(f"{where}: {PLAINTEXT_LOGIN}", retryable=False)
+    secrets = _secret_forms(user, password)
     try:
         client = _connect(settings, ssl_context)
     except (OSError, smtplib.SMTPException) as e:
-        raise DeliveryError(redact(f"{where}: cannot connect: {_describe(e)}", [password])) from None
+        raise DeliveryError(redact(f"{where}: cannot connect: {_describe(e)}", secrets)) from None
     try:
         try:
             _greet(client, settings, user, password, ssl_context)
         except (OSError, smtplib.SMTPException) as e:
-            raise DeliveryError(redact(f"{where}: {_describe(e)}", [password])) from None
+            raise DeliveryError(redact(f"{where}: {_describe(e)}", secrets)) from None
         try:
             refused = client.send_message(message)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPResponseException) as e:
-            raise DeliveryError(redact(f"{where}: refused: {_describe(e)}", [password])) from None
+            raise DeliveryError(redact(f"{where}: refused: {_describe(e)}", secrets)) from None
         except (OSError, smtplib.SMTPException) as e:
             raise DeliveryError(
                 redact(f"{where}: no answer after sending the message ({_describe(e)}); it may have been delivered",
-                       [password]),
+                       secrets),
                 maybe_delivered=True,
             ) from None
         on_sent()
@@ -54,6 +57,16 @@ def send(
         # Delivered to the others: sending again would repeat it to them, so only note it.
         return "refused by the server for " + ", ".join(f"{a} ({code})" for a, (code, _) in refused.items())
     return ""
+
+
+PLAINTEXT_LOGIN = "refusing to log in over plain text (set starttls = true or ssl = true in [alerts.email])"
+
+
+def _secret_forms(user: str | None, password: str | None) -> list[str]:
+    """The password, and the AUTH PLAIN blob that carries it (redact adds the base64 forms)."""
+    if not password:
+        return []
+    return [password, f"\0{user or ''}\0{password}", f"{user or ''}\0{password}"]
 
 
 def _credentials(settings: EmailSettings, env: Mapping[str, str]) -> tuple[str | None, str | None]:
@@ -80,7 +93,11 @@ def _greet(client: smtplib.SMTP, settings: EmailSettings, user: str | None, pass
         client.starttls(context=ssl_context or ssl.create_default_context())
         client.ehlo()
     if user or password:
-        client.login(user or "", password or "")
+        try:
+            client.login(user or "", password or "")
+        except smtplib.SMTPResponseException as e:
+            # Some servers echo the AUTH exchange in their answer: keep only its code.
+            raise smtplib.SMTPException(f"login refused ({e.smtp_code}); the server's answer is not kept") from None
 
 
 def _close(client: smtplib.SMTP) -> None:

@@ -221,14 +221,16 @@ def people_list(config_path: str | None) -> None:
 @config_option
 @click.option("--port", type=int, default=8001, show_default=True, help="Port to serve on (127.0.0.1).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-def serve(config_path: str | None, port: int, host: str) -> None:
+@click.option("--host-name", "host_names", multiple=True, metavar="NAME",
+              help="Also answer requests for this Host name (repeatable); others get 400.")
+def serve(config_path: str | None, port: int, host: str, host_names: tuple[str, ...]) -> None:
     """Browse and search the archive in Datasette (read-only), with canned queries."""
     from .serve import database_name
     from .serve import serve as serve_archive
 
     config = load_config(config_path)
     click.echo(f"Serving {config.database} at http://{host}:{port}/{database_name(config.database)} (Ctrl-C stops)")
-    serve_archive(config, port=port, host=host)
+    serve_archive(config, port=port, host=host, host_names=host_names)
 
 
 def _open_archive(config_path: str | None):

@@ -449,10 +449,14 @@ class _Reader:
         if not to:
             raise self.fail(p + "to", "needs at least one address", t)
         ssl = self.boolean(data, "ssl", p, False, t)
+        starttls = self.boolean(data, "starttls", p, not ssl, t)
+        if not (starttls or ssl) and (data.get("username_env") or data.get("password_env")):
+            raise self.fail(p + "starttls", "is false, and logging in over plain text would send the password in "
+                            "clear: set starttls = true (or ssl = true), or log in no more", t)
         return EmailSettings(
             smtp_host=self.string(data, "smtp_host", p, t, required=True),
             smtp_port=self.number(data, "smtp_port", p, 465 if ssl else 587, t, minimum=1, kind=int),
-            starttls=self.boolean(data, "starttls", p, not ssl, t),
+            starttls=starttls,
             ssl=ssl,
             sender=self.string(data, "from", p, t, required=True),
             to=to,

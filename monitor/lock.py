@@ -8,7 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import LockedError
+from .errors import LockedError, MonitorError
+
+
+class LockError(MonitorError):
+    """The lock file cannot be used (a symlink, no permission): the run does not start."""
 
 
 @contextmanager
@@ -19,7 +23,7 @@ def run_lock(path: Path) -> Iterator[None]:
     no stale lock behind: the next run simply takes it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+")  # noqa: SIM115 - held for the whole run
+    handle = _open_lock_file(path)
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -34,3 +38,15 @@ def run_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         handle.close()
+
+
+def _open_lock_file(path: Path):
+    """The lock file, opened without following a symlink: a link planted there would make the
+    run truncate whatever it points to (another archive, a config file)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as e:
+        if path.is_symlink():
+            raise LockError(f"{path}: the lock file is a symbolic link; remove it (nothing was done)") from None
+        raise LockError(f"{path}: cannot open the lock file: {e.strerror or e}") from None
+    return os.fdopen(fd, "r+")

@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+from .csvsafe import neutralise, restore
 from .errors import ConfigError
 from .items import Person
 
@@ -30,7 +31,7 @@ def load_people_csv(path: Path) -> list[Person]:
         line = reader.line_num
 
         def get(key: str, row: dict = row) -> str:
-            return (row.get(columns.get(key, ""), "") or "").strip()
+            return restore((row.get(columns.get(key, ""), "") or "").strip())
 
         name = get("name")
         if not name:
@@ -78,10 +79,10 @@ def write_people_csv(path: Path, people: list[Person]) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for p in people:
-        writer.writerow([
+        writer.writerow([neutralise(cell) for cell in (
             p.name, ";".join(p.aliases), ";".join(p.context), ";".join(p.exclude), p.notes,
             "" if p.search else "false", "" if p.min_score is None else p.min_score,
-        ])
+        )])
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(buffer.getvalue(), encoding="utf-8")
     tmp.replace(path)

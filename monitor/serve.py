@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -18,6 +19,7 @@ from datasette.utils.asgi import Forbidden
 from .config import Config
 from .errors import MonitorError
 from .store import open_database
+from .webguard import csv_guard, guard_app, hide_columns
 
 PLACEHOLDER = "archive"  # the database's name inside metadata.yml
 SETTINGS = {
@@ -38,7 +40,7 @@ class ArchiveDatasette(Datasette):
     """
 
     def app(self) -> Any:
-        inner = super().app()
+        inner = csv_guard(super().app())  # no spreadsheet formulas in CSV exports
 
         async def read_only(scope: dict, receive: Any, send: Any) -> None:
             if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
@@ -64,6 +66,9 @@ class ReadOnlyArchive(Database):
     `execute_write_fn`; refusing it there means no write connection is ever opened.
     The file is not opened `immutable`: a run may write to it (WAL) while it is served.
     """
+
+    def connect(self, write: bool = False) -> Any:
+        return hide_columns(super().connect(write))  # raw bodies are for `monitor evidence` only
 
     async def execute_write_fn(self, fn: Any, block: bool = True) -> Any:
         raise Forbidden("The archive is read-only here; change it with the monitor commands.")
@@ -130,12 +135,15 @@ def build_datasette(
     return ds
 
 
-def serve(config: Config, port: int = 8001, host: str = "127.0.0.1") -> None:
-    """Serve the archive of `config` with Datasette until interrupted (`monitor serve`)."""
+def serve(config: Config, port: int = 8001, host: str = "127.0.0.1", host_names: Iterable[str] = ()) -> None:
+    """Serve the archive of `config` with Datasette until interrupted (`monitor serve`).
+
+    Only requests naming `host` (or one of `host_names`) in their Host header are answered.
+    """
     import uvicorn
 
     ds = build_datasette(config.database)
-    uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on", workers=1)
+    uvicorn.run(guard_app(ds.app(), host, host_names), host=host, port=port, log_level="info", lifespan="on", workers=1)
 
 
 def export_metadata(db_path: str | os.PathLike, out: str | os.PathLike) -> Path:

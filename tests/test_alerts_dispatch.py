@@ -182,21 +182,22 @@ def test_webhook_url_is_redacted_from_errors_and_logs(world, slack_server, caplo
         assert slack_server.token not in text and "/services/T0/B0" not in text
 
 
-def test_smtp_login_failure_keeps_the_reason_not_the_password(tmp_path, caplog):
-    server = SMTPServer(credentials=("monitor", "the-right-password")).start()
+def test_smtp_login_failure_keeps_the_reason_not_the_password(tmp_path, caplog, tls_files):
+    cert, key = tls_files
+    server = SMTPServer(tls=server_tls(cert, key), credentials=("monitor", "the-right-password")).start()
     try:
         w = AlertWorld(tmp_path, server, None)
-        w.use_email(username_env="TEST_SMTP_USER", password_env="TEST_SMTP_PASSWORD")
+        w.use_email(starttls=True, username_env="TEST_SMTP_USER", password_env="TEST_SMTP_PASSWORD")
         w.env.update(TEST_SMTP_USER="monitor", TEST_SMTP_PASSWORD="hunter2-very-secret")
         w.add(ANDRY)
         with caplog.at_level(logging.WARNING):
-            w.send()
+            w.send(ssl_context=client_tls(cert))
         error = w.alerts("email")[0]["error"]
         assert "535" in error and set(server.logins) == {"monitor"}  # smtplib tries each mechanism
         stored = "\n".join(str(v) for r in w.db.query("select * from alerts") for v in r.values())
         assert "hunter2" not in stored and "hunter2" not in caplog.text
         w.env["TEST_SMTP_PASSWORD"] = "the-right-password"
-        w.send()
+        w.send(ssl_context=client_tls(cert))
         assert len(server.messages) == 1 and w.alerts("email")[0]["status"] == "sent"
         w.archive.close()
     finally:
