@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from urllib.request import getproxies
 
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -158,6 +158,13 @@ class PrivateNetworkMiddleware:
         reason = await self.host_refusal(host)
         if reason:
             raise RefusedURL(reason)
+
+    async def process_exception(self, request: Request, exception: Exception) -> None:
+        """A lookup the resolver refused at connect time (the answer changed): say why."""
+        if isinstance(exception, (DNSLookupError, CannotResolveHostError)):
+            reason = await self.host_refusal(urlparse_cached(request).hostname or "")
+            if reason:
+                raise RefusedURL(reason)
 
     async def host_refusal(self, host: str) -> str | None:
         if ":" in host:  # an IPv6 literal: nothing to resolve

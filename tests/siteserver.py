@@ -22,13 +22,16 @@ Handler = Callable[[BaseHTTPRequestHandler], None]
 
 
 class LoopbackServer:
-    """A threaded HTTP server on 127.0.0.1 (a free port) that a test starts and stops."""
+    """A threaded HTTP server on 127.0.0.1 (a free port) that a test starts and stops.
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    `host` may be another loopback address: 127.0.0.2 stands in for a private host.
+    """
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> None:
+        self._server = ThreadingHTTPServer((host, 0), handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def start(self):
@@ -43,7 +46,7 @@ class LoopbackServer:
 class SiteServer(LoopbackServer):
     """Routes are path -> Resource, or path -> a function that writes the response itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Resource | Handler] = {}
         self.log: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
@@ -85,7 +88,7 @@ class SiteServer(LoopbackServer):
             def log_message(self, *args) -> None:
                 pass
 
-        super().__init__(_Handler)
+        super().__init__(_Handler, host)
 
     def add(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8", **kw) -> str:
         if isinstance(body, str):
