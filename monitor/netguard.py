@@ -23,13 +23,13 @@ from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.url import url_is_from_any_domain
+from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
 from .config import load_config, resolve_config_path
 from .errors import ConfigError
 
 NOT_HTTP = "not an http(s) URL"
-SETTING = "MONITOR_ALLOW_PRIVATE_NETWORKS"
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -86,17 +86,14 @@ def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
 
 
 def policy_from(settings) -> AddressPolicy:
-    """The crawl's policy: MONITOR_ALLOW_PRIVATE_NETWORKS if set, else `crawl.allow_private_networks`."""
-    values = settings.getlist(SETTING) if settings.get(SETTING) is not None else None
-    if values is None:
-        config = settings.get("MONITOR_LOADED_CONFIG")
-        try:
-            if config is None:
-                config = load_config(resolve_config_path(settings.get("MONITOR_CONFIG")))
-        except ConfigError:
-            return AddressPolicy()  # the spider reports the config error when it opens
-        values = config.crawl.allow_private_networks
-    return AddressPolicy(parse_networks(values))
+    """The crawl's policy, from `crawl.allow_private_networks` of the config being run."""
+    config = settings.get("MONITOR_LOADED_CONFIG")
+    try:
+        if config is None:
+            config = load_config(resolve_config_path(settings.get("MONITOR_CONFIG")))
+    except ConfigError:
+        return AddressPolicy()  # the spider reports the config error when it opens
+    return AddressPolicy(parse_networks(config.crawl.allow_private_networks))
 
 
 def _proxy_hosts() -> frozenset[str]:
@@ -119,13 +116,13 @@ class GuardedResolver(CachingThreadedResolver):
     policy: AddressPolicy = AddressPolicy()
 
     @classmethod
-    def from_crawler(cls, crawler, reactor):
+    def from_crawler(cls, crawler, reactor) -> GuardedResolver:
         resolver = super().from_crawler(crawler, reactor)
         resolver.policy = policy_from(crawler.settings)
         resolver.proxies = _proxy_hosts()
         return resolver
 
-    def getHostByName(self, name: str, timeout=()):  # Twisted's name for it
+    def getHostByName(self, name: str, timeout=()) -> Deferred:  # Twisted's name for it
         d = super().getHostByName(name, timeout)
         return d.addCallback(self._check, name)
 
@@ -167,6 +164,7 @@ class PrivateNetworkMiddleware:
                 raise RefusedURL(reason)
 
     async def host_refusal(self, host: str) -> str | None:
+        """Why `host` may not be reached, or None (also when it does not resolve: the download says so)."""
         if ":" in host:  # an IPv6 literal: nothing to resolve
             return self.policy.refusal(host)
         from twisted.internet import reactor  # the one Scrapy installed
@@ -188,19 +186,3 @@ def _message(error: Exception) -> str:
     text = str(error)
     index = text.find("refused: ")
     return text[index:].rstrip(".") if index >= 0 else text
-
-
-def scheme_handlers() -> dict[str, None]:
-    """DOWNLOAD_HANDLERS turning off every scheme but http and https."""
-    return {scheme: None for scheme in ("file", "data", "s3", "ftp")}
-
-
-__all__ = [
-    "NOT_HTTP",
-    "AddressPolicy",
-    "GuardedResolver",
-    "PrivateNetworkMiddleware",
-    "is_http_url",
-    "parse_networks",
-    "scheme_handlers",
-]
