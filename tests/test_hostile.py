@@ -214,3 +214,23 @@ def test_the_connection_itself_is_checked_when_the_middleware_is_bypassed(tmp_pa
         assert reasons and all("127.0.0.2" in r or "DNS" in r for r in reasons), reasons
     finally:
         private.stop()
+
+
+def test_a_recheck_that_now_redirects_to_a_private_host_stores_nothing_from_it(tmp_path, site):
+    private = private_host()
+    try:
+        site.add("/news/a.html", good_page(1))
+        site.add("/feed.xml", rss([{"title": "a", "link": f"{site.base}/news/a.html"}]), "application/rss+xml")
+        body = f'[[feed]]\nurl = "{site.base}/feed.xml"\n[evidence]\nrecheck_days = [0]\n'
+        config = str(write_config(tmp_path, body, PEOPLE))
+        assert monitor("run", "--no-alerts", "-c", config).returncode == 0
+        site.routes["/news/a.html"] = redirect_to(f"{private.base}/latest/meta-data/iam")
+        result = monitor("run", "--no-alerts", "-c", config)
+        assert result.returncode == 0, result.stderr
+        db = Database(tmp_path / "mentions.db")
+        assert [r["status"] for r in db.query("select status from checks")] == ["unreachable"]
+        assert private.log == []
+        assert METADATA_SECRET not in everything_stored(tmp_path) + json.dumps(list(db["checks"].rows), default=str)
+        assert db["responses"].count == 1  # only the first, real fetch
+    finally:
+        private.stop()
