@@ -146,13 +146,14 @@ def email_message(
     message_id: str,
     date: datetime,
     alert_id: int | None = None,
+    more: str = "",
 ) -> EmailMessage:
-    """One multipart/alternative message (plain text + HTML) carrying every item."""
+    """One multipart/alternative message (plain text + HTML) carrying every item; `more` ends the list."""
     msg = _envelope(subject(items), sender, to, message_id, date)
     if alert_id is not None:
         msg["X-Mention-Monitor-Alert"] = str(alert_id)
-    msg.set_content(plain_text(items))
-    msg.add_alternative(html_body(items), subtype="html")
+    msg.set_content(plain_text(items, more))
+    msg.add_alternative(html_body(items, more), subtype="html")
     return msg
 
 
@@ -173,7 +174,7 @@ def _envelope(subj: str, sender: str, to: Sequence[str], message_id: str, date: 
     return msg
 
 
-def plain_text(items: Sequence[AlertItem]) -> str:
+def plain_text(items: Sequence[AlertItem], more: str = "") -> str:
     out = [subject(items), ""]
     for item in items:
         if item.kind == VANISHED:
@@ -196,6 +197,8 @@ def plain_text(items: Sequence[AlertItem]) -> str:
         if snippet:
             out.append(f"  “{snippet}”")
         out.append("")
+    if more:  # alerts.max_items left some out (alerts/limits.py)
+        out += [_one_line(more), ""]
     out.append("-- \nmention-monitor: each mention is alerted once per channel.")
     return "\n".join(out) + "\n"
 
@@ -210,7 +213,7 @@ def _plain_vanished(item: AlertItem) -> list[str]:
     return [*out, ""]
 
 
-def html_body(items: Sequence[AlertItem]) -> str:
+def html_body(items: Sequence[AlertItem], more: str = "") -> str:
     e = _html
     parts = [
         '<!doctype html><html><body style="font-family:Arial,sans-serif;color:#222;max-width:720px">',
@@ -238,6 +241,8 @@ def html_body(items: Sequence[AlertItem]) -> str:
             f"<p style=\"margin:0;color:#555\">Also published by: {links}</p>" if links else "",
             "</div>",
         ]
+    if more:
+        parts.append(f"<p><strong>{_linkify(more)}</strong></p>")
     parts.append('<p style="color:#777;font-size:12px">mention-monitor: each mention is alerted once per channel.</p>')
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p) + "\n"
@@ -288,6 +293,12 @@ def _html(text: str, squash: bool = False) -> str:
     return html.escape(_squash(text) if squash else _one_line(text), quote=True)
 
 
+def _linkify(text: str) -> str:
+    """Escaped text whose trailing http(s) URL, if any, is a link (the "and N more" line)."""
+    head, _, url = text.rpartition(" ")
+    return f"{_html(head)} {_html_link(url, url)}" if head and is_web_url(url) else _html(text)
+
+
 def _html_link(url: str, label: str) -> str:
     if not is_web_url(url):
         return f"{_html(label)} ({_html(url)})"
@@ -303,7 +314,7 @@ def slack_escape(text: str, squash: bool = False) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None) -> list[dict]:
+def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None, more: str = "") -> list[dict]:
     """Block Kit messages for an alert, split so each stays within Slack's limits.
 
     Deterministic for the same items, so a retry can skip the parts already posted.
@@ -319,6 +330,11 @@ def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None) -
             size = 0
         groups[-1].append(block)
         size += chars
+    if more:  # alerts.max_items left some out: say so in the last message, within its limits
+        block = {"type": "section", "text": {"type": "mrkdwn", "text": _slack_more(more)}}
+        if len(groups[-1]) >= SLACK_MAX_BLOCKS - 2 or size + len(block["text"]["text"]) > SLACK_MESSAGE_CHARS:
+            groups.append([])
+        groups[-1].append(block)
     fallback = slack_escape(subject(items))
     payloads = []
     for number, blocks in enumerate(groups, 1):
@@ -360,6 +376,11 @@ def slack_item_text(item: AlertItem) -> str:
     if others:
         text += _also_line(others, SLACK_SECTION_CHARS - len(text))
     return text[:SLACK_SECTION_CHARS]
+
+
+def _slack_more(more: str) -> str:
+    head, _, url = _one_line(more).rpartition(" ")
+    return f"*{slack_escape(head)} {_slack_link(url, url)}*" if head and is_web_url(url) else slack_escape(more)
 
 
 def _slack_snippet(item: AlertItem, budget: int) -> str:
