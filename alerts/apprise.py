@@ -59,9 +59,18 @@ def choose_format(configured: str, native: object) -> str:
 
 
 def message(items: Sequence[AlertItem], *, fmt: str, limit: int, title_limit: int = 0, max_items: int = 50,
-            public_url: str = "") -> Fitted:
-    """The alert as one message of at most `limit` characters (and `max_items` items)."""
+            public_url: str = "", alert_id: int | None = None) -> Fitted:
+    """The alert as one message of at most `limit` characters (and `max_items` items).
+
+    It ends with "mention-monitor alert #N" when there is room, so a reader can match a
+    message to its row in the `alerts` table.
+    """
     budget = int(limit * MARKDOWN_MARGIN) if fmt == "markdown" else limit
+    footer = f"mention-monitor alert #{alert_id}" if alert_id else ""
+    if footer and budget >= 500:
+        budget -= len(footer) + 2
+    else:
+        footer = ""
     blocks: list[str] = []
     used = 0
     for number, item in enumerate(items[:max_items]):
@@ -75,7 +84,8 @@ def message(items: Sequence[AlertItem], *, fmt: str, limit: int, title_limit: in
     if left_out:
         blocks.append(_more(left_out, public_url, fmt))
     title = compose.subject(items)[:title_limit] if title_limit else ""
-    return Fitted("\n\n".join(blocks)[:budget], title, left_out)
+    body = "\n\n".join(blocks)[:budget]
+    return Fitted(f"{body}\n\n{footer}" if footer else body, title, left_out)
 
 
 def _more(left_out: int, public_url: str, fmt: str) -> str:
@@ -116,12 +126,13 @@ def _block(item: AlertItem, fmt: str, with_snippet: bool) -> str:
                  esc(detail), *([esc(since)] if since else []), _link(item.url, md)]
         return "\n".join(lines)
     title, meta = _clip(item.title, compose.TITLE_CHARS), f"{_one_line(item.outlet)} · {compose.day(item.published)}"
+    # The name comes first whatever the news: a lock screen shows a line or two.
     if item.kind == VANISHED:
-        flag = "No longer named: "
+        flag = " (no longer named)"
         meta = f"{meta} · checked {compose.checked(item.checked_at)}"
     else:
-        flag = "FIRST MENTION EVER: " if item.first_for_person else ""
-    person = f"*{esc(flag + item.person)}*" if md else esc(flag + item.person)
+        flag = " (first mention ever)" if item.first_for_person else ""
+    person = f"*{esc(item.person)}*{esc(flag)}" if md else esc(item.person + flag)
     lines = [person, f"*{esc(title)}*" if md else esc(title), esc(meta), _link(item.url, md)]
     if with_snippet and item.snippet.strip():
         snippet = _clip(item.snippet, SNIPPET_CHARS)

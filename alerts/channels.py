@@ -141,11 +141,11 @@ class AppriseChannel(Channel):
         fmt = apprise.choose_format(self.channel.format, service.native_format)
         fitted = apprise.message(alert.items, fmt=fmt, limit=apprise.service_limit(service.scheme, service.body_maxlen),
                                  title_limit=service.title_maxlen, max_items=self.alerts.max_items,
-                                 public_url=self.alerts.public_url)
+                                 public_url=self.alerts.public_url, alert_id=alert.alert_id)
         apprise_send.send(client, body=fitted.body, title=fitted.title, body_format=fmt, where=self._where(service),
                           secrets=self.secrets)
         on_part(1)
-        return f"{fitted.left_out} items left to the archive link (message length limit)" if fitted.left_out else ""
+        return f"sent; {fitted.left_out} items left to the archive link (length limit)" if fitted.left_out else ""
 
     def probe(self, now: datetime) -> str:
         client, service = self._load()
