@@ -1,4 +1,4 @@
-"""[[alerts.apprise]] channels through the real Apprise library, against loopback json://, ntfy:// and signal:// stand-ins.
+"""[[alerts.apprise]] channels through the real Apprise library, against loopback json://, ntfy://, signal://.
 
 Each channel keeps the email and Slack guarantees: one message per channel per send,
 each mention once, retried through an outage, a refused message failed at once, a slow

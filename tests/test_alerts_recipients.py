@@ -99,7 +99,7 @@ def test_source_health_notices_go_to_the_operators_only(world, smtp_server):
     queue_health_notices(world.db, 1, [problem], world.settings)
     world.send()
     got = received(smtp_server)
-    assert list(got["ops@example.org"][0]["Subject"].split(":"))[0] == "1 source needs attention"
+    assert got["ops@example.org"][0]["Subject"].startswith("1 source needs attention: ")
     ops = plain(got["ops@example.org"][0])
     assert "https://example.org/rss.xml" in ops and ANDRY not in ops
     for address in ("team@example.org", "lawyer@example.org", FAMILY):

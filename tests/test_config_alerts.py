@@ -1,4 +1,4 @@
-"""Config keys for who gets what: [[alerts.apprise]], alerts.operators, alerts.max_items, notify_email, serve.public_url.
+"""Config keys for who gets what: [[alerts.apprise]], operators, max_items, notify_email, serve.public_url.
 
 And `monitor alerts test` on an Apprise channel, through the real command: it says which
 channel worked, and the token in the channel's URL never shows in what it prints.
