@@ -123,7 +123,7 @@ def _block(item: AlertItem, fmt: str, with_snippet: bool) -> str:
     if item.kind == SOURCE:
         _, detail, since = compose.source_lines(item)
         lines = [("*Source needs attention:* " if md else "Source needs attention: ") + esc(item.title),
-                 esc(detail), *([esc(since)] if since else []), _link(item.url, md)]
+                 esc(detail), *([esc(since)] if since else []), _link(item.url, md), esc(compose.next_step(item))]
         return "\n".join(lines)
     title, meta = _clip(item.title, compose.TITLE_CHARS), f"{_one_line(item.outlet)} · {compose.day(item.published)}"
     # The name comes first whatever the news: a lock screen shows a line or two.

@@ -209,6 +209,7 @@ def _source_json(item: AlertItem) -> dict:
     return {
         "kind": item.kind, "source_kind": item.title, "url": item.url, "problem": item.problem,
         "detail": item.detail, "since": item.since, "text": " ".join(p for p in compose.source_lines(item) if p),
+        "next_step": compose.next_step(item),
     }
 
 

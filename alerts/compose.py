@@ -68,6 +68,16 @@ def source_lines(item: AlertItem) -> tuple[str, str, str]:
     return (f"{_one_line(item.title)} {_clip(item.url, 1000)}", _clip(item.detail, DETAIL_CHARS), since)
 
 
+def next_step(item: AlertItem) -> str:
+    """What to do about a source notice, in plain words: who reads it may never have seen the config."""
+    if item.problem == "dark":
+        return ("Next step: open the address. If the site still publishes but this feed or page moved, put the "
+                "new address in monitor.toml; until then its news is missed.")
+    return ("Next step: open the address in a browser. If it moved or is gone, change or remove it in monitor.toml; "
+            "if it works in the browser, the site may be blocking the monitor. `monitor sources` shows each "
+            "source's last status.")
+
+
 def vanished_line(item: AlertItem) -> str:
     """"no longer named in <title> (<url>), checked <when>", plain one-line text."""
     title = _clip(item.title, TITLE_CHARS)
@@ -182,7 +192,8 @@ def plain_text(items: Sequence[AlertItem], more: str = "") -> str:
             continue
         if item.kind == SOURCE:
             source, detail, since = source_lines(item)
-            out += [f"SOURCE NEEDS ATTENTION: {source}", f"  {detail}", *([f"  {since}"] if since else []), ""]
+            out += [f"SOURCE NEEDS ATTENTION: {source}", f"  {detail}", *([f"  {since}"] if since else []),
+                    f"  {next_step(item)}", ""]
             continue
         title, meta = _lines(item)
         flag = "FIRST MENTION EVER: " if item.first_for_person else ""
@@ -278,6 +289,7 @@ def _html_source(item: AlertItem) -> list[str]:
         f"{_html_link(item.url, _clip(item.url, 1000))}</p>",
         f"<p style=\"margin:0 0 4px\">{e(detail)}</p>",
         f"<p style=\"margin:0 0 6px;color:#555\">{e(since)}</p>" if since else "",
+        f"<p style=\"margin:0 0 6px\">{e(next_step(item))}</p>",
         "</div>",
     ]
 
@@ -356,7 +368,8 @@ def slack_item_text(item: AlertItem) -> str:
         _, detail, since = source_lines(item)
         head = [f":warning: *Source needs attention* · {slack_escape(item.title)} "
                 f"{_slack_link(item.url, _clip(item.url, 300))}", slack_escape(detail)]
-        return "\n".join(head + ([slack_escape(since)] if since else []))[:SLACK_SECTION_CHARS]
+        tail = [slack_escape(since)] if since else []
+        return "\n".join([*head, *tail, slack_escape(next_step(item))])[:SLACK_SECTION_CHARS]
     title, meta = _lines(item)
     if item.kind == VANISHED:
         head = [f":wastebasket: *No longer named* · *{slack_escape(_clip(item.person, 200))}*",

@@ -59,6 +59,9 @@ def finish(reader: Any, alerts: Any, data: dict, people: list) -> Any:
         raise reader.fail(f"person[{index}].notify_email", "needs an [alerts.email] table to send through",
                           "person", index)
     for operator in alerts.operators:
+        if "@" in operator and alerts.email is None:
+            raise reader.fail("alerts.operators", f"{operator!r} is an address, but there is no [alerts.email] "
+                              "table to send through", "alerts")
         if "@" not in operator and operator not in alerts.channels:
             raise reader.fail("alerts.operators", f"{operator!r} is neither an email address nor a configured "
                               f"channel (channels: {', '.join(alerts.channels) or 'none'})", "alerts")

@@ -134,6 +134,7 @@ def test_health_notices_go_to_the_operators_channels_only(world, notify_server):
     sent = by_channel(notify_server)
     assert sent["json"] == [] and len(sent["ntfy"]) == 1
     assert "Source needs attention" in sent["ntfy"][0] and "https://example.org/rss.xml" in sent["ntfy"][0]
+    assert "Next step:" in sent["ntfy"][0]
 
 
 def test_signal_messages_stay_within_its_limit_with_the_archive_link(world, notify_server):

@@ -102,6 +102,7 @@ def test_source_health_notices_go_to_the_operators_only(world, smtp_server):
     assert got["ops@example.org"][0]["Subject"].startswith("1 source needs attention: ")
     ops = plain(got["ops@example.org"][0])
     assert "https://example.org/rss.xml" in ops and ANDRY not in ops
+    assert "Next step: open the address in a browser" in ops and "monitor.toml" in ops
     for address in ("team@example.org", "lawyer@example.org", FAMILY):
         assert "rss.xml" not in plain(got[address][0])
 

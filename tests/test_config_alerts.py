@@ -59,6 +59,7 @@ def test_apprise_channels_operators_and_per_person_recipients_load(tmp_path):
          ":8: alerts.apprise[0].people: 'Andry Hernandez' is not on the watchlist"),
         (PEOPLE, ":3: person[0].notify_email: needs an [alerts.email] table"),
         ('[alerts]\noperators = ["ops-chat"]\n', ":2: alerts.operators: 'ops-chat' is neither an email address"),
+        ('[alerts]\noperators = ["ops@example.org"]\n', ":2: alerts.operators: 'ops@example.org' is an address, but"),
         ("[alerts]\nmax_items = 0\n", ":2: alerts.max_items: must be at least 1"),
         ('[serve]\npublic_url = "archive.example.org"\n', ":2: serve.public_url: must be an http(s) URL"),
     ],
