@@ -15,7 +15,7 @@ from alert_servers import ANDRY, MERWIL, NERI, AlertWorld
 
 from monitor.health import HealthProblem, queue_health_notices
 
-smtp_server = alert_servers.smtp_server
+smtp_server, slack_server = alert_servers.smtp_server, alert_servers.slack_server
 
 FAMILY = "hernandez.family@example.net"
 
@@ -120,3 +120,26 @@ def test_a_digest_is_capped_with_the_archive_link(world, smtp_server):
     assert 'and 7 more in the archive: <a href="https://archive.example.org/">' in html
     family = plain(received(smtp_server)[FAMILY][0])
     assert family.count("https://news") == 4 and "more in the archive" not in family  # Andry: 4 of the 12
+
+
+def test_a_capped_slack_digest_stays_within_slacks_limits(tmp_path, slack_server):
+    from alerts.compose import SLACK_MAX_BLOCKS, SLACK_MESSAGE_CHARS
+
+    w = AlertWorld(tmp_path, None, slack_server)
+    try:
+        configure(w, max_items=60, public_url="https://archive.example.org/")
+        for n in range(75):
+            w.add((ANDRY, NERI, MERWIL)[n % 3], text=f"Report {n}: " + " ".join(f"w{n}x{i}" for i in range(80))
+                  + f" {(ANDRY, NERI, MERWIL)[n % 3]} said.")
+        w.send()
+        payloads = slack_server.received
+        assert len(payloads) >= 2
+        for payload in payloads:
+            sections = [b["text"]["text"] for b in payload["blocks"] if b["type"] == "section"]
+            assert len(payload["blocks"]) <= SLACK_MAX_BLOCKS and sum(map(len, sections)) <= SLACK_MESSAGE_CHARS
+        items = sum(1 for p in payloads for b in p["blocks"] if b["type"] == "section" and "news" in b["text"]["text"])
+        assert items == 60
+        last = payloads[-1]["blocks"][-2]["text"]["text"]
+        assert last == "*and 15 more in the archive: <https://archive.example.org/|https://archive.example.org/>*"
+    finally:
+        w.archive.close()
