@@ -114,7 +114,9 @@ def _fit_block(item: AlertItem, fmt: str, room: int, first: bool) -> str | None:
     link = lines.pop()  # keep the link whole; cut the words before it
     head = "\n".join(lines)
     keep = max(room - len(link) - 2, 0)
-    return (head[:keep].rstrip() + "…\n" + link) if keep else link[: max(room, 0)]
+    # Never end on half an escape (a lone backslash, "&am"): it would show, or swallow the "…".
+    cut = re.sub(r"(\\|&[a-z]*)$", "", head[:keep].rstrip())
+    return (cut + "…\n" + link) if keep else link[: max(room, 0)]
 
 
 def _block(item: AlertItem, fmt: str, with_snippet: bool) -> str:
@@ -123,7 +125,7 @@ def _block(item: AlertItem, fmt: str, with_snippet: bool) -> str:
     if item.kind == SOURCE:
         _, detail, since = compose.source_lines(item)
         lines = [("*Source needs attention:* " if md else "Source needs attention: ") + esc(item.title),
-                 esc(detail), *([esc(since)] if since else []), _link(item.url, md), esc(compose.next_step(item))]
+                 esc(detail), *([esc(since)] if since else []), esc(compose.next_step(item)), _link(item.url, md)]
         return "\n".join(lines)
     title, meta = _clip(item.title, compose.TITLE_CHARS), f"{_one_line(item.outlet)} · {compose.day(item.published)}"
     # The name comes first whatever the news: a lock screen shows a line or two.
