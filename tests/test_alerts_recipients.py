@@ -143,3 +143,25 @@ def test_a_capped_slack_digest_stays_within_slacks_limits(tmp_path, slack_server
         assert last == "*and 15 more in the archive: <https://archive.example.org/|https://archive.example.org/>*"
     finally:
         w.archive.close()
+
+
+def test_the_people_filter_holds_on_email_slack_and_file_channels(tmp_path, smtp_server, slack_server):
+    import json
+
+    w = AlertWorld(tmp_path, smtp_server, slack_server, file_channel=True)
+    try:
+        configure(w, email=replace(w.settings.email, people=(NERI,)), slack=replace(w.settings.slack, people=(MERWIL,)),
+                  file=replace(w.settings.file, people=(ANDRY.upper(),)), notify_email=((ANDRY, (FAMILY,)),))
+        for person in (ANDRY, NERI, MERWIL):
+            w.add(person)
+        w.send()
+        got = received(smtp_server)
+        team = plain(got["team@example.org"][0])
+        assert NERI in team and ANDRY not in team and MERWIL not in team
+        assert ANDRY in plain(got[FAMILY][0]) and NERI not in plain(got[FAMILY][0])  # theirs, whatever `people` says
+        slack = " ".join(slack_server.texts())
+        assert MERWIL in slack and ANDRY not in slack and NERI not in slack
+        (document,) = [json.loads(p.read_text()) for p in (tmp_path / "outbox-files").glob("alert-*.json")]
+        assert [m["person"] for m in document["mentions"]] == [ANDRY]
+    finally:
+        w.archive.close()
