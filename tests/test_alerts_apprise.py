@@ -91,6 +91,17 @@ def test_an_outage_is_retried_and_each_mention_arrives_once(world, notify_server
     assert notify_server.token not in database_text(world)
 
 
+def test_an_outage_longer_than_max_attempts_ends_in_failed(world, notify_server):
+    world.add(ANDRY)
+    notify_server.always = Reply(502, "bad gateway")
+    for _ in range(3):  # the world's alerts.max_attempts
+        report = world.send()
+    assert report.failed == 2 and report.pending == 0
+    assert all(r["status"] == "failed" and r["attempts"] == 3 and "HTTP 502" in r["error"] for r in world.alerts())
+    notify_server.always = None
+    assert world.send().sent == 0 and notify_server.received == []  # failed stays failed
+
+
 def test_a_refused_message_fails_at_once_and_the_token_stays_out_of_the_archive(world, notify_server):
     world.add(ANDRY)
     notify_server.always = Reply(400, f"bad request for {notify_server.token}")
