@@ -49,15 +49,13 @@ def apprise_tables(reader: Any, value: Any) -> tuple:
 
 
 def finish(reader: Any, alerts: Any, data: dict, people: list) -> Any:
-    """AlertSettings completed with notify_email and public_url, its people filters checked."""
+    """AlertSettings completed with notify_email (from the watchlist) and public_url, its people filters checked."""
     public_url = _public_url(reader, data.get("serve", {}))
     names = {p.name.casefold() for p in people}
     _check_people(reader, alerts, names)
-    if reader.notify_email and alerts.email is None:
-        first = next(iter(reader.notify_email))
-        index = next(i for i, p in enumerate(reader_people(data)) if p.get("name", "").strip() == first)
-        raise reader.fail(f"person[{index}].notify_email", "needs an [alerts.email] table to send through",
-                          "person", index)
+    notify = tuple((p.name, p.notify_email) for p in people if p.notify_email)
+    if notify and alerts.email is None:
+        _no_email_for(reader, data, notify[0][0])
     for operator in alerts.operators:
         if "@" in operator and alerts.email is None:
             raise reader.fail("alerts.operators", f"{operator!r} is an address, but there is no [alerts.email] "
@@ -65,12 +63,19 @@ def finish(reader: Any, alerts: Any, data: dict, people: list) -> Any:
         if "@" not in operator and operator not in alerts.channels:
             raise reader.fail("alerts.operators", f"{operator!r} is neither an email address nor a configured "
                               f"channel (channels: {', '.join(alerts.channels) or 'none'})", "alerts")
-    return replace(alerts, public_url=public_url, notify_email=tuple(reader.notify_email.items()))
+    return replace(alerts, public_url=public_url, notify_email=notify)
 
 
-def reader_people(data: dict) -> list[dict]:
+def _no_email_for(reader: Any, data: dict, name: str) -> None:
+    """notify_email without [alerts.email]: point at the [[person]] entry, or at the people file."""
     value = data.get("person", [])
-    return [value] if isinstance(value, dict) else [v for v in value if isinstance(v, dict)]
+    tables = [value] if isinstance(value, dict) else [v for v in value if isinstance(v, dict)]
+    for index, table in enumerate(tables):
+        if str(table.get("name", "")).strip() == name and table.get("notify_email"):
+            raise reader.fail(f"person[{index}].notify_email", "needs an [alerts.email] table to send through",
+                              "person", index)
+    raise reader.fail("people_file", f"{name!r} has a notify_email, which needs an [alerts.email] table to send "
+                      "through")
 
 
 def _check_people(reader: Any, alerts: Any, names: set[str]) -> None:

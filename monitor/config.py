@@ -201,7 +201,6 @@ class _Reader:
     def __init__(self, path: Path, text: str):
         self.path = path
         self.lines = text.splitlines()
-        self.notify_email: dict[str, tuple[str, ...]] = {}  # person name -> [[person]] notify_email
 
     # -- errors -------------------------------------------------------------------------
 
@@ -312,7 +311,7 @@ class _Reader:
             sites=tuple(self.site(t, i) for i, t in enumerate(self.tables(data, "site"))),
             searches=tuple(self.search(t, i) for i, t in enumerate(self.tables(data, "search"))),
             crawl=self.crawl(data.get("crawl", {})),
-            alerts=alert_keys.finish(self, self.alerts(data.get("alerts", {})), data, people),
+            alerts=alert_keys.finish(self, self.alerts(data.get("alerts", {})), data, _dedupe_people(people)),
             people_file=people_path,
             evidence=self.evidence(data.get("evidence", {})),
         )
@@ -321,17 +320,15 @@ class _Reader:
         prefix = f"person[{index}]."
         self.check_keys(data, PERSON_KEYS, prefix, "person", index)
         min_score = self.number(data, "min_score", prefix, None, "person", index, kind=int)
-        name = self.string(data, "name", prefix, "person", index, required=True)
-        if notify := self.strings(data, "notify_email", prefix, "person", index):
-            self.notify_email[name] = notify
         return Person(
-            name=name,
+            name=self.string(data, "name", prefix, "person", index, required=True),
             aliases=self.strings(data, "aliases", prefix, "person", index),
             context=self.strings(data, "context", prefix, "person", index),
             exclude=self.strings(data, "exclude", prefix, "person", index),
             search=self.boolean(data, "search", prefix, True, "person", index),
             notes=self.string(data, "notes", prefix, "person", index, default="") or "",
             min_score=min_score,
+            notify_email=self.strings(data, "notify_email", prefix, "person", index),
         )
 
     def feed(self, data: dict, index: int) -> FeedSource:

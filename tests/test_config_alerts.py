@@ -88,3 +88,23 @@ def test_alerts_test_covers_apprise_channels_without_printing_the_token(tmp_path
     assert "team-ntfy: FAILED - environment variable TEAM_URL" in failed.stdout
     for result in (ok, failed):
         assert notify_server.token not in result.stdout + result.stderr
+
+
+def test_a_people_csv_carries_notify_email_and_people_import_keeps_it(tmp_path):
+    (tmp_path / "people.csv").write_text(
+        "name,aliases,notify_email\nNeri José Alvarado Borges,,madre@example.net; tio@example.net\n"
+        "Merwil Gutiérrez Flores,,\n", encoding="utf-8")
+    path = write(tmp_path, 'people_file = "people.csv"\n\n' + EMAIL)
+    alerts = load_config(path).alerts
+    assert alerts.notify_email == (("Neri José Alvarado Borges", ("madre@example.net", "tio@example.net")),)
+
+    (tmp_path / "more.csv").write_text("name\nAndry José Hernández Romero\n", encoding="utf-8")
+    imported = run_monitor("people", "import", "-c", str(path), str(tmp_path / "more.csv"), timeout=60)
+    assert imported.returncode == 0, imported.stderr
+    assert load_config(path).alerts.notify_email == alerts.notify_email  # the rewrite kept the column
+    db_file = tmp_path / "mentions.db"
+    assert not db_file.exists() or b"madre@example.net" not in db_file.read_bytes()
+
+    without_email = write(tmp_path, 'people_file = "people.csv"\n')
+    with pytest.raises(ConfigError, match=r"monitor.toml:1: people_file: 'Neri José Alvarado Borges' has a notify"):
+        load_config(without_email)
