@@ -121,7 +121,7 @@ class AlertSettings:
     max_items: int = 50  # per message; the rest as "and N more" with the archive link
     operators: tuple[str, ...] = ()  # addresses or channel names for source-health notices
     apprise: tuple[AppriseSettings, ...] = ()
-    # (person name, addresses) from [[person]] notify_email: they get that person's mentions only.
+    # (person name, addresses) from the watchlist's notify_email: they get that person's mentions only.
     notify_email: tuple[tuple[str, tuple[str, ...]], ...] = ()
     public_url: str = ""  # [serve] public_url: where "and N more" links lead
 
@@ -302,16 +302,17 @@ class _Reader:
         if people_file:
             people_path = base / people_file
             people.extend(load_people_csv(people_path))
+        people = _dedupe_people(people)
         return Config(
             path=self.path,
             database=database,
-            people=tuple(_dedupe_people(people)),
+            people=tuple(people),
             feeds=tuple(self.feed(t, i) for i, t in enumerate(self.tables(data, "feed"))),
             sitemaps=tuple(self.sitemap(t, i) for i, t in enumerate(self.tables(data, "sitemap"))),
             sites=tuple(self.site(t, i) for i, t in enumerate(self.tables(data, "site"))),
             searches=tuple(self.search(t, i) for i, t in enumerate(self.tables(data, "search"))),
             crawl=self.crawl(data.get("crawl", {})),
-            alerts=alert_keys.finish(self, self.alerts(data.get("alerts", {})), data, _dedupe_people(people)),
+            alerts=alert_keys.finish(self, self.alerts(data.get("alerts", {})), data, people),
             people_file=people_path,
             evidence=self.evidence(data.get("evidence", {})),
         )
