@@ -194,3 +194,18 @@ def test_a_token_never_reaches_the_logs(world, notify_server, caplog):
     world.send()
     assert caplog.records and notify_server.token not in caplog.text
     assert notify_server.token not in database_text(world)
+
+
+@pytest.mark.parametrize(("url", "fmt", "limit"), [
+    ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-1001234567890/", "text", 4096),  # HTML: Apprise escapes
+    ("signal://localhost:8080/+15551234567/+15557654321", "text", 2000),
+    ("workflows://prod-00.westus.logic.azure.com:443/abc1234/def5678", "markdown", 1000),  # Teams
+    ("twilio://AC" + "a" * 32 + ":" + "b" * 32 + "@15551234567/15557654321", "text", 160),  # SMS
+])
+def test_the_format_and_length_are_chosen_per_service(url, fmt, limit):
+    from alerts import apprise, apprise_send
+
+    _, service = apprise_send.load(url, apprise_send.secret_parts(url))
+    assert apprise.choose_format("", service.native_format) == fmt
+    assert apprise.choose_format("markdown", service.native_format) == "markdown"  # `format` wins
+    assert apprise.service_limit(service.scheme, service.body_maxlen) == limit
