@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
 
-from monitor.config import AlertSettings
+from monitor.config import AlertSettings, AppriseSettings
 
-from . import compose, files, slack, smtp
+from . import apprise, apprise_send, compose, files, limits, recipients, slack, smtp
 from .content import SOURCE, VANISHED, AlertItem
 from .errors import DeliveryError
 
@@ -46,6 +46,7 @@ class EmailChannel(Channel):
 
     def __init__(self, settings: AlertSettings, env: Mapping[str, str], ssl_context: ssl.SSLContext | None):
         assert settings.email is not None
+        self.alerts = settings
         self.settings = settings.email
         self.env = env
         self.ssl_context = ssl_context
@@ -54,20 +55,34 @@ class EmailChannel(Channel):
         self.secrets = (password,) if password else ()
 
     def deliver(self, alert: Outgoing, on_part: Callable[[int], None]) -> str:
-        if alert.parts_sent:
-            return ""  # the server accepted it before the run died: only the bookkeeping was left
-        message = compose.email_message(
-            alert.items, sender=self.settings.sender, to=self.settings.to, message_id=alert.message_id,
-            date=datetime.fromisoformat(alert.created_at), alert_id=alert.alert_id,
-        )
-        return smtp.send(self.settings, message, self.env, self.ssl_context, on_sent=lambda: on_part(1))
+        """One message per recipient (alerts/recipients.py); `parts_sent` counts the recipients served."""
+        plan = recipients.email_plan(self.alerts, alert.items)
+        notes = []
+        for number, (address, items) in enumerate(plan[alert.parts_sent:], alert.parts_sent + 1):
+            shown, left_out = limits.cap(items, self.alerts.max_items)
+            message = compose.email_message(
+                shown, sender=self.settings.sender, to=(address,),
+                message_id=recipients.message_id(alert.message_id, address, len(plan)),
+                date=datetime.fromisoformat(alert.created_at), alert_id=alert.alert_id,
+                more=limits.more_line(left_out, self.alerts.public_url),
+            )
+            message.replace_header("Subject", compose.subject(items))  # counts what was left out too
+            note = smtp.send(self.settings, message, self.env, self.ssl_context,
+                             on_sent=lambda number=number: on_part(number))
+            notes += [note] if note else []
+        return "; ".join(notes)
 
     def probe(self, now: datetime) -> str:
-        message = compose.probe_email(sender=self.settings.sender, to=self.settings.to,
-                                      message_id=make_msgid("test", self.domain), date=now)
-        note = smtp.send(self.settings, message, self.env, self.ssl_context)
+        """A test message to each address, on its own: to, operators, and people's own recipients."""
+        addresses = list(dict.fromkeys([*self.settings.to, *(o for o in self.alerts.operators if "@" in o),
+                                        *(a for _, group in self.alerts.notify_email for a in group)]))
+        notes = []
+        for address in addresses:
+            message = compose.probe_email(sender=self.settings.sender, to=(address,),
+                                          message_id=make_msgid("test", self.domain), date=now)
+            notes += [n] if (n := smtp.send(self.settings, message, self.env, self.ssl_context)) else []
         where = f"{self.settings.smtp_host}:{self.settings.smtp_port}"
-        return note or f"sent to {', '.join(self.settings.to)} via {where}"
+        return "; ".join(notes) or f"sent to {', '.join(addresses)} (one message each) via {where}"
 
 
 class SlackChannel(Channel):
@@ -75,6 +90,7 @@ class SlackChannel(Channel):
 
     def __init__(self, settings: AlertSettings, env: Mapping[str, str]):
         assert settings.slack is not None
+        self.alerts = settings
         self.settings = settings.slack
         self.url = env.get(self.settings.webhook_url_env, "").strip()
         self.secrets = tuple(slack.secret_parts(self.url)) if self.url else ()
@@ -86,7 +102,9 @@ class SlackChannel(Channel):
         return self.url
 
     def deliver(self, alert: Outgoing, on_part: Callable[[int], None]) -> str:
-        payloads = compose.slack_payloads(alert.items, alert_id=alert.alert_id)
+        shown, left_out = limits.cap(alert.items, self.alerts.max_items)
+        payloads = compose.slack_payloads(shown, alert_id=alert.alert_id,
+                                          more=limits.more_line(left_out, self.alerts.public_url))
         slack.post_all(self._url(), payloads, timeout=self.settings.timeout, start=alert.parts_sent,
                        on_posted=on_part)
         return ""
@@ -95,6 +113,46 @@ class SlackChannel(Channel):
         text = "mention-monitor test message: alerts will reach this channel."
         slack.post(self._url(), {"text": text}, timeout=self.settings.timeout)
         return "posted to the webhook"
+
+
+class AppriseChannel(Channel):
+    """Any service Apprise speaks to, by the URL in the environment variable `url_env` names."""
+
+    def __init__(self, settings: AlertSettings, channel: AppriseSettings, env: Mapping[str, str]):
+        self.name = channel.name
+        self.alerts = settings
+        self.channel = channel
+        self.url = env.get(channel.url_env, "").strip()
+        self.secrets = tuple(apprise_send.secret_parts(self.url)) if self.url else ()
+
+    def _load(self) -> tuple[object, apprise_send.Service]:
+        if not self.url:
+            raise DeliveryError(f"environment variable {self.channel.url_env} (named in [[alerts.apprise]] "
+                                f"{self.name}) is not set", retryable=False)
+        return apprise_send.load(self.url, self.secrets)
+
+    def _where(self, service: apprise_send.Service) -> str:
+        return f"{self.name} ({service.scheme}://)"
+
+    def deliver(self, alert: Outgoing, on_part: Callable[[int], None]) -> str:
+        if alert.parts_sent:
+            return ""  # the service took it before the run died: only the bookkeeping was left
+        client, service = self._load()
+        fmt = apprise.choose_format(self.channel.format, service.native_format)
+        fitted = apprise.message(alert.items, fmt=fmt, limit=apprise.service_limit(service.scheme, service.body_maxlen),
+                                 title_limit=service.title_maxlen, max_items=self.alerts.max_items,
+                                 public_url=self.alerts.public_url, alert_id=alert.alert_id)
+        apprise_send.send(client, body=fitted.body, title=fitted.title, body_format=fmt, where=self._where(service),
+                          secrets=self.secrets)
+        on_part(1)
+        return f"sent; {fitted.left_out} items left to the archive link (length limit)" if fitted.left_out else ""
+
+    def probe(self, now: datetime) -> str:
+        client, service = self._load()
+        apprise_send.send(client, body="mention-monitor test message: alerts will reach this channel.",
+                          title="mention-monitor test" if service.title_maxlen else "", body_format="text",
+                          where=self._where(service), secrets=self.secrets)
+        return f"sent through Apprise ({service.scheme}://)"
 
 
 class FileChannel(Channel):
@@ -151,6 +209,7 @@ def _source_json(item: AlertItem) -> dict:
     return {
         "kind": item.kind, "source_kind": item.title, "url": item.url, "problem": item.problem,
         "detail": item.detail, "since": item.since, "text": " ".join(p for p in compose.source_lines(item) if p),
+        "next_step": compose.next_step(item),
     }
 
 
@@ -162,4 +221,5 @@ def configured(settings: AlertSettings, env: Mapping[str, str],
         "slack": lambda: SlackChannel(settings, env),
         "file": lambda: FileChannel(settings),
     }
+    makers.update({a.name: (lambda a=a: AppriseChannel(settings, a, env)) for a in settings.apprise})
     return [makers[name]() for name in settings.channels]

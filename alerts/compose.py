@@ -68,6 +68,16 @@ def source_lines(item: AlertItem) -> tuple[str, str, str]:
     return (f"{_one_line(item.title)} {_clip(item.url, 1000)}", _clip(item.detail, DETAIL_CHARS), since)
 
 
+def next_step(item: AlertItem) -> str:
+    """What to do about a source notice, in plain words: who reads it may never have seen the config."""
+    if item.problem == "dark":
+        return ("Next step: open the address. If the site still publishes but this feed or page moved, put the "
+                "new address in monitor.toml; until then its news is missed.")
+    return ("Next step: open the address in a browser. If it moved or is gone, change or remove it in monitor.toml; "
+            "if it works in the browser, the site may be blocking the monitor. `monitor sources` shows each "
+            "source's last status.")
+
+
 def vanished_line(item: AlertItem) -> str:
     """"no longer named in <title> (<url>), checked <when>", plain one-line text."""
     title = _clip(item.title, TITLE_CHARS)
@@ -146,13 +156,14 @@ def email_message(
     message_id: str,
     date: datetime,
     alert_id: int | None = None,
+    more: str = "",
 ) -> EmailMessage:
-    """One multipart/alternative message (plain text + HTML) carrying every item."""
+    """One multipart/alternative message (plain text + HTML) carrying every item; `more` ends the list."""
     msg = _envelope(subject(items), sender, to, message_id, date)
     if alert_id is not None:
         msg["X-Mention-Monitor-Alert"] = str(alert_id)
-    msg.set_content(plain_text(items))
-    msg.add_alternative(html_body(items), subtype="html")
+    msg.set_content(plain_text(items, more))
+    msg.add_alternative(html_body(items, more), subtype="html")
     return msg
 
 
@@ -173,7 +184,7 @@ def _envelope(subj: str, sender: str, to: Sequence[str], message_id: str, date: 
     return msg
 
 
-def plain_text(items: Sequence[AlertItem]) -> str:
+def plain_text(items: Sequence[AlertItem], more: str = "") -> str:
     out = [subject(items), ""]
     for item in items:
         if item.kind == VANISHED:
@@ -181,7 +192,8 @@ def plain_text(items: Sequence[AlertItem]) -> str:
             continue
         if item.kind == SOURCE:
             source, detail, since = source_lines(item)
-            out += [f"SOURCE NEEDS ATTENTION: {source}", f"  {detail}", *([f"  {since}"] if since else []), ""]
+            out += [f"SOURCE NEEDS ATTENTION: {source}", f"  {detail}", *([f"  {since}"] if since else []),
+                    f"  {next_step(item)}", ""]
             continue
         title, meta = _lines(item)
         flag = "FIRST MENTION EVER: " if item.first_for_person else ""
@@ -196,6 +208,8 @@ def plain_text(items: Sequence[AlertItem]) -> str:
         if snippet:
             out.append(f"  “{snippet}”")
         out.append("")
+    if more:  # alerts.max_items left some out (alerts/limits.py)
+        out += [_one_line(more), ""]
     out.append("-- \nmention-monitor: each mention is alerted once per channel.")
     return "\n".join(out) + "\n"
 
@@ -210,7 +224,7 @@ def _plain_vanished(item: AlertItem) -> list[str]:
     return [*out, ""]
 
 
-def html_body(items: Sequence[AlertItem]) -> str:
+def html_body(items: Sequence[AlertItem], more: str = "") -> str:
     e = _html
     parts = [
         '<!doctype html><html><body style="font-family:Arial,sans-serif;color:#222;max-width:720px">',
@@ -238,6 +252,8 @@ def html_body(items: Sequence[AlertItem]) -> str:
             f"<p style=\"margin:0;color:#555\">Also published by: {links}</p>" if links else "",
             "</div>",
         ]
+    if more:
+        parts.append(f"<p><strong>{_linkify(more)}</strong></p>")
     parts.append('<p style="color:#777;font-size:12px">mention-monitor: each mention is alerted once per channel.</p>')
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p) + "\n"
@@ -273,6 +289,7 @@ def _html_source(item: AlertItem) -> list[str]:
         f"{_html_link(item.url, _clip(item.url, 1000))}</p>",
         f"<p style=\"margin:0 0 4px\">{e(detail)}</p>",
         f"<p style=\"margin:0 0 6px;color:#555\">{e(since)}</p>" if since else "",
+        f"<p style=\"margin:0 0 6px\">{e(next_step(item))}</p>",
         "</div>",
     ]
 
@@ -286,6 +303,12 @@ def _html_snippet(item: AlertItem) -> str:
 
 def _html(text: str, squash: bool = False) -> str:
     return html.escape(_squash(text) if squash else _one_line(text), quote=True)
+
+
+def _linkify(text: str) -> str:
+    """Escaped text whose trailing http(s) URL, if any, is a link (the "and N more" line)."""
+    head, _, url = text.rpartition(" ")
+    return f"{_html(head)} {_html_link(url, url)}" if head and is_web_url(url) else _html(text)
 
 
 def _html_link(url: str, label: str) -> str:
@@ -303,7 +326,7 @@ def slack_escape(text: str, squash: bool = False) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None) -> list[dict]:
+def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None, more: str = "") -> list[dict]:
     """Block Kit messages for an alert, split so each stays within Slack's limits.
 
     Deterministic for the same items, so a retry can skip the parts already posted.
@@ -319,6 +342,11 @@ def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None) -
             size = 0
         groups[-1].append(block)
         size += chars
+    if more:  # alerts.max_items left some out: say so in the last message, within its limits
+        block = {"type": "section", "text": {"type": "mrkdwn", "text": _slack_more(more)}}
+        if len(groups[-1]) >= SLACK_MAX_BLOCKS - 2 or size + len(block["text"]["text"]) > SLACK_MESSAGE_CHARS:
+            groups.append([])
+        groups[-1].append(block)
     fallback = slack_escape(subject(items))
     payloads = []
     for number, blocks in enumerate(groups, 1):
@@ -340,7 +368,8 @@ def slack_item_text(item: AlertItem) -> str:
         _, detail, since = source_lines(item)
         head = [f":warning: *Source needs attention* · {slack_escape(item.title)} "
                 f"{_slack_link(item.url, _clip(item.url, 300))}", slack_escape(detail)]
-        return "\n".join(head + ([slack_escape(since)] if since else []))[:SLACK_SECTION_CHARS]
+        tail = [slack_escape(since)] if since else []
+        return "\n".join([*head, *tail, slack_escape(next_step(item))])[:SLACK_SECTION_CHARS]
     title, meta = _lines(item)
     if item.kind == VANISHED:
         head = [f":wastebasket: *No longer named* · *{slack_escape(_clip(item.person, 200))}*",
@@ -360,6 +389,11 @@ def slack_item_text(item: AlertItem) -> str:
     if others:
         text += _also_line(others, SLACK_SECTION_CHARS - len(text))
     return text[:SLACK_SECTION_CHARS]
+
+
+def _slack_more(more: str) -> str:
+    head, _, url = _one_line(more).rpartition(" ")
+    return f"*{slack_escape(head)} {_slack_link(url, url)}*" if head and is_web_url(url) else slack_escape(more)
 
 
 def _slack_snippet(item: AlertItem, budget: int) -> str:

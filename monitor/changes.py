@@ -23,6 +23,7 @@ from .config import AlertSettings
 from .extract import MIN_TEXT_CHARS, extract_fields
 from .finder import article_mentions
 from .match import Watchlist
+from .routing import channels_for, person_name
 from .store import utcnow
 
 GONE = (404, 410)
@@ -142,7 +143,7 @@ def _vanished(db: Database, article_id: int, person_id: int, check_id: int, aler
         [article_id, person_id]).fetchone()
     if mention is None or _rejected(db, person_id, article_id):
         return
-    for channel in alerts.channels:
+    for channel in channels_for(alerts, person_name(db, person_id)):
         db.execute(
             "insert or ignore into change_alerts (channel, kind, person_id, article_id, mention_id, check_id, "
             "created_at) values (?, 'vanished', ?, ?, ?, ?, ?)",

@@ -296,7 +296,7 @@ def review(config_path: str | None, verdict: str | None, note: str | None, menti
 
 @cli.group()
 def alerts() -> None:
-    """Deliver and test alert channels (email, Slack, file)."""
+    """Deliver and test alert channels (email, Slack, file, Apprise)."""
 
 
 @alerts.command("send")
@@ -325,7 +325,8 @@ def alerts_test(config_path: str | None) -> None:
 
     results = send_test(load_config(config_path).alerts)
     if not results:
-        raise errors.ConfigError("no alert channel configured: add [alerts.email], [alerts.slack] or [alerts.file]")
+        raise errors.ConfigError("no alert channel configured: add [alerts.email], [alerts.slack], [alerts.file] "
+                                 "or [[alerts.apprise]]")
     for channel, ok, detail in results:
         click.echo(f"{channel}: {'ok' if ok else 'FAILED'} - {detail}")
     if not all(ok for _, ok, _ in results):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import alert_keys
 from .errors import ConfigError
 from .items import Person
 from .peoplecsv import load_people_csv
@@ -85,17 +86,30 @@ class EmailSettings:
     username_env: str = ""
     password_env: str = ""
     timeout: float = 30.0
+    people: tuple[str, ...] = ()  # only these people's mentions go to `to`; () = everyone
 
 
 @dataclass(frozen=True)
 class SlackSettings:
     webhook_url_env: str
     timeout: float = 30.0
+    people: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class FileChannelSettings:
     dir: Path
+    people: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AppriseSettings:
+    """One [[alerts.apprise]] table: a channel to any service Apprise speaks to."""
+
+    name: str
+    url_env: str  # the Apprise URL carries tokens: only ever read from the environment
+    people: tuple[str, ...] = ()
+    format: str = ""  # text | markdown; "" = what the service takes natively
 
 
 @dataclass(frozen=True)
@@ -108,11 +122,17 @@ class AlertSettings:
     email: EmailSettings | None = None
     slack: SlackSettings | None = None
     file: FileChannelSettings | None = None
+    max_items: int = 50  # per message; the rest as "and N more" with the archive link
+    operators: tuple[str, ...] = ()  # addresses or channel names for source-health notices
+    apprise: tuple[AppriseSettings, ...] = ()
+    # (person name, addresses) from the watchlist's notify_email: they get that person's mentions only.
+    notify_email: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    public_url: str = ""  # [serve] public_url: where "and N more" links lead
 
     @property
     def channels(self) -> tuple[str, ...]:
         names = [("email", self.email), ("slack", self.slack), ("file", self.file)]
-        return tuple(name for name, value in names if value is not None)
+        return tuple(name for name, value in names if value is not None) + tuple(a.name for a in self.apprise)
 
 
 @dataclass(frozen=True)
@@ -145,8 +165,9 @@ class Config:
         return self.database.with_name(self.database.name + ".lock")
 
 
-TOP_KEYS = {"database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts", "evidence"}
-PERSON_KEYS = {"name", "aliases", "context", "exclude", "search", "notes", "min_score"}
+TOP_KEYS = {"database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts", "evidence",
+            "serve"}
+PERSON_KEYS = {"name", "aliases", "context", "exclude", "search", "notes", "min_score", "notify_email"}
 
 
 def resolve_config_path(path: str | os.PathLike | None) -> Path:
@@ -287,16 +308,17 @@ class _Reader:
         if people_file:
             people_path = base / people_file
             people.extend(load_people_csv(people_path))
+        people = _dedupe_people(people)
         return Config(
             path=self.path,
             database=database,
-            people=tuple(_dedupe_people(people)),
+            people=tuple(people),
             feeds=tuple(self.feed(t, i) for i, t in enumerate(self.tables(data, "feed"))),
             sitemaps=tuple(self.sitemap(t, i) for i, t in enumerate(self.tables(data, "sitemap"))),
             sites=tuple(self.site(t, i) for i, t in enumerate(self.tables(data, "site"))),
             searches=tuple(self.search(t, i) for i, t in enumerate(self.tables(data, "search"))),
             crawl=self.crawl(data.get("crawl", {})),
-            alerts=self.alerts(data.get("alerts", {})),
+            alerts=alert_keys.finish(self, self.alerts(data.get("alerts", {})), data, people),
             people_file=people_path,
             evidence=self.evidence(data.get("evidence", {})),
         )
@@ -313,6 +335,7 @@ class _Reader:
             search=self.boolean(data, "search", prefix, True, "person", index),
             notes=self.string(data, "notes", prefix, "person", index, default="") or "",
             min_score=min_score,
+            notify_email=self.strings(data, "notify_email", prefix, "person", index),
         )
 
     def feed(self, data: dict, index: int) -> FeedSource:
@@ -421,7 +444,8 @@ class _Reader:
         if not isinstance(data, dict):
             raise self.fail("alerts", "must be an [alerts] table")
         self.check_keys(
-            data, {"min_score", "max_attempts", "backfill_days", "email", "slack", "file"}, "alerts.", "alerts"
+            data, {"min_score", "max_attempts", "backfill_days", "email", "slack", "file", *alert_keys.ALERT_KEYS},
+            "alerts.", "alerts",
         )
         d = AlertSettings()
         min_score = self.number(data, "min_score", "alerts.", d.min_score, "alerts", kind=int)
@@ -434,13 +458,17 @@ class _Reader:
             email=self.email(data["email"]) if "email" in data else None,
             slack=self.slack(data["slack"]) if "slack" in data else None,
             file=self.file_channel(data["file"]) if "file" in data else None,
+            max_items=self.number(data, "max_items", "alerts.", d.max_items, "alerts", minimum=1, kind=int),
+            operators=self.strings(data, "operators", "alerts.", "alerts"),
+            apprise=alert_keys.apprise_tables(self, data.get("apprise", [])),
         )
 
     def email(self, data: Any) -> EmailSettings:
         t, p = "alerts.email", "alerts.email."
         if not isinstance(data, dict):
             raise self.fail(t, "must be an [alerts.email] table")
-        keys = {"smtp_host", "smtp_port", "starttls", "ssl", "from", "to", "username_env", "password_env", "timeout"}
+        keys = {"smtp_host", "smtp_port", "starttls", "ssl", "from", "to", "username_env", "password_env", "timeout",
+                "people"}
         for key in ("username", "password"):
             if key in data:  # say why, before the generic unknown-key message
                 raise self.fail(p + key, f"put the secret in an environment variable and name it with {key}_env", t)
@@ -463,6 +491,7 @@ class _Reader:
             username_env=self.string(data, "username_env", p, t, default="") or "",
             password_env=self.string(data, "password_env", p, t, default="") or "",
             timeout=self.number(data, "timeout", p, 30.0, t, minimum=1),
+            people=self.strings(data, "people", p, t),
         )
 
     def slack(self, data: Any) -> SlackSettings:
@@ -473,18 +502,20 @@ class _Reader:
             raise self.fail(
                 p + "webhook_url", "is a secret: put it in an environment variable and name it with webhook_url_env", t
             )
-        self.check_keys(data, {"webhook_url_env", "timeout"}, p, t)
+        self.check_keys(data, {"webhook_url_env", "timeout", "people"}, p, t)
         return SlackSettings(
             webhook_url_env=self.string(data, "webhook_url_env", p, t, required=True),
             timeout=self.number(data, "timeout", p, 30.0, t, minimum=1),
+            people=self.strings(data, "people", p, t),
         )
 
     def file_channel(self, data: Any) -> FileChannelSettings:
         t, p = "alerts.file", "alerts.file."
         if not isinstance(data, dict):
             raise self.fail(t, "must be an [alerts.file] table")
-        self.check_keys(data, {"dir"}, p, t)
-        return FileChannelSettings(dir=self.path.parent / self.string(data, "dir", p, t, required=True))
+        self.check_keys(data, {"dir", "people"}, p, t)
+        return FileChannelSettings(dir=self.path.parent / self.string(data, "dir", p, t, required=True),
+                                   people=self.strings(data, "people", p, t))
 
 
 def _dedupe_people(people: Iterable[Person]) -> list[Person]:

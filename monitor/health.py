@@ -13,6 +13,7 @@ from itertools import pairwise
 from sqlite_utils import Database
 
 from .config import AlertSettings
+from .routing import health_channels
 
 # A source is reported once it has failed this many runs in a row (one bad run is weather).
 FAILURES_IN_A_ROW = 3
@@ -63,7 +64,9 @@ def source_problems(
 def queue_health_notices(
     db: Database, run_id: int, problems: list[HealthProblem], settings: AlertSettings, now: datetime | None = None,
 ) -> int:
-    """Queue a notice on every configured channel for each problem episode not queued before; return rows written.
+    """Queue a notice for each problem episode not queued before, on the operators' channels; return rows written.
+
+    Which channels: routing.health_channels (`alerts.operators`, else every channel not kept for some people).
 
     A source failing its 3rd run in a row (or going dark) is queued once; its 4th failed run
     adds nothing, since the episode (`since`) is the same. After a good run a new streak is a
@@ -73,7 +76,7 @@ def queue_health_notices(
     written = 0
     with db.atomic():
         for problem in problems:
-            for channel in settings.channels:
+            for channel in health_channels(settings):
                 cursor = db.execute(
                     "insert or ignore into health_alerts "
                     "(channel, source_url, source_kind, problem, detail, since, run_id, created_at) "

@@ -19,6 +19,8 @@ class Person:
     notes: str = ""
     # Per-person override of `alerts.min_score`; None means the global value.
     min_score: int | None = None
+    # Addresses that get this person's alerts, and only theirs (never stored in the archive).
+    notify_email: tuple[str, ...] = ()
 
 
 @dataclass

@@ -8,6 +8,7 @@ from sqlite_utils import Database
 
 from .config import AlertSettings
 from .dates import parse_datetime
+from .routing import channels_for, person_name
 
 # Shorter snippets ("Andry Hernández said.") say too little to stand for a namesake's story.
 MIN_WORDING_CHARS = 40
@@ -40,7 +41,7 @@ def queue(
     if not is_recent(published, settings, now):
         return 0
     written = 0
-    for channel in settings.channels:
+    for channel in channels_for(settings, person_name(db, person_id)):
         cursor = db.execute(
             "insert or ignore into outbox (channel, person_id, story_id, mention_id, created_at) "
             "values (?, ?, ?, ?, ?)",

@@ -10,7 +10,7 @@ from .csvsafe import neutralise, restore
 from .errors import ConfigError
 from .items import Person
 
-COLUMNS = ("name", "aliases", "context", "exclude", "notes", "search", "min_score")
+COLUMNS = ("name", "aliases", "context", "exclude", "notes", "search", "min_score", "notify_email")
 
 
 def load_people_csv(path: Path) -> list[Person]:
@@ -48,6 +48,7 @@ def load_people_csv(path: Path) -> list[Person]:
                 notes=get("notes"),
                 search=get("search").lower() not in {"false", "no", "0", "n"},
                 min_score=int(min_score) if min_score else None,
+                notify_email=_split_list(get("notify_email")),
             )
         )
     return people
@@ -81,7 +82,7 @@ def write_people_csv(path: Path, people: list[Person]) -> None:
     for p in people:
         writer.writerow([neutralise(cell) for cell in (
             p.name, ";".join(p.aliases), ";".join(p.context), ";".join(p.exclude), p.notes,
-            "" if p.search else "false", "" if p.min_score is None else p.min_score,
+            "" if p.search else "false", "" if p.min_score is None else p.min_score, ";".join(p.notify_email),
         )])
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(buffer.getvalue(), encoding="utf-8")

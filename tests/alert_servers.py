@@ -235,7 +235,7 @@ class AlertWorld:
             min_score=90,
             max_attempts=max_attempts,
             email=EmailSettings(smtp_host="127.0.0.1", smtp_port=smtp.port, starttls=False,
-                                sender="monitor@example.org", to=("team@example.org", "lawyer@example.org"),
+                                sender="monitor@example.org", to=("team@example.org",),
                                 timeout=5) if smtp else None,
             slack=SlackSettings(webhook_url_env="TEST_SLACK_WEBHOOK", timeout=5) if slack else None,
             file=FileChannelSettings(dir=folder / "outbox-files") if file_channel else None,

@@ -28,7 +28,7 @@ def test_each_mention_reaches_each_channel_once_and_a_rerun_sends_nothing(world,
     assert len(smtp_server.messages) == 1 and len(slack_server.received) == 1
     message = smtp_server.messages[0]
     assert message["Subject"].startswith("3 new mentions: ")
-    assert smtp_server.envelopes[0][1] == ["team@example.org", "lawyer@example.org"]
+    assert smtp_server.envelopes[0][1] == ["team@example.org"]
     for person in (ANDRY, NERI, MERWIL):
         assert person in message.get_body(("plain",)).get_content()
         assert any(person in t for t in slack_server.texts())
@@ -252,8 +252,11 @@ def test_reviewer_rejection_before_dispatch_stops_the_alert(world, smtp_server):
 
 
 def test_split_slack_alert_resumes_after_the_parts_already_posted(world, slack_server):
+    from dataclasses import replace
+
     from alerts import compose, content
 
+    world.settings = replace(world.settings, max_items=100)  # a long alert, not a capped one
     for n in range(60):
         person = (ANDRY, NERI, MERWIL)[n % 3]
         words = " ".join(f"w{n}x{i}" for i in range(60))  # distinct texts: 60 stories, not 3
