@@ -47,6 +47,7 @@ class EmailChannel(Channel):
     def __init__(self, settings: AlertSettings, env: Mapping[str, str], ssl_context: ssl.SSLContext | None):
         assert settings.email is not None
         self.settings = settings.email
+        self.public_url = settings.public_url
         self.env = env
         self.ssl_context = ssl_context
         self.domain = self.settings.sender.rpartition("@")[2].strip("<> ") or self.domain
@@ -58,7 +59,7 @@ class EmailChannel(Channel):
             return ""  # the server accepted it before the run died: only the bookkeeping was left
         message = compose.email_message(
             alert.items, sender=self.settings.sender, to=self.settings.to, message_id=alert.message_id,
-            date=datetime.fromisoformat(alert.created_at), alert_id=alert.alert_id,
+            date=datetime.fromisoformat(alert.created_at), alert_id=alert.alert_id, public_url=self.public_url,
         )
         return smtp.send(self.settings, message, self.env, self.ssl_context, on_sent=lambda: on_part(1))
 
@@ -76,6 +77,7 @@ class SlackChannel(Channel):
     def __init__(self, settings: AlertSettings, env: Mapping[str, str]):
         assert settings.slack is not None
         self.settings = settings.slack
+        self.public_url = settings.public_url
         self.url = env.get(self.settings.webhook_url_env, "").strip()
         self.secrets = tuple(slack.secret_parts(self.url)) if self.url else ()
 
@@ -86,7 +88,7 @@ class SlackChannel(Channel):
         return self.url
 
     def deliver(self, alert: Outgoing, on_part: Callable[[int], None]) -> str:
-        payloads = compose.slack_payloads(alert.items, alert_id=alert.alert_id)
+        payloads = compose.slack_payloads(alert.items, alert_id=alert.alert_id, public_url=self.public_url)
         slack.post_all(self._url(), payloads, timeout=self.settings.timeout, start=alert.parts_sent,
                        on_posted=on_part)
         return ""

@@ -9,7 +9,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,8 @@ class AlertSettings:
     email: EmailSettings | None = None
     slack: SlackSettings | None = None
     file: FileChannelSettings | None = None
+    # serve.public_url, carried here so every alert can link to its mention page.
+    public_url: str = ""
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -141,7 +143,8 @@ class Config:
         return self.database.with_name(self.database.name + ".lock")
 
 
-TOP_KEYS = {"database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts", "evidence"}
+TOP_KEYS = {"database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts", "evidence",
+            "serve"}
 PERSON_KEYS = {"name", "aliases", "context", "exclude", "search", "notes", "min_score"}
 
 
@@ -290,7 +293,7 @@ class _Reader:
             sites=tuple(self.site(t, i) for i, t in enumerate(self.tables(data, "site"))),
             searches=tuple(self.search(t, i) for i, t in enumerate(self.tables(data, "search"))),
             crawl=self.crawl(data.get("crawl", {})),
-            alerts=self.alerts(data.get("alerts", {})),
+            alerts=replace(self.alerts(data.get("alerts", {})), public_url=self.public_url(data.get("serve", {}))),
             people_file=people_path,
             evidence=self.evidence(data.get("evidence", {})),
         )
@@ -399,6 +402,15 @@ class _Reader:
         ):
             raise self.fail("evidence.recheck_days", f"must be a list of days (numbers >= 0), got {days!r}", "evidence")
         return EvidenceSettings(recheck_days=tuple(sorted(float(d) for d in days)))
+
+    def public_url(self, data: Any) -> str:
+        """serve.public_url: where the team reaches `monitor serve` (alerts link there); "" if unset."""
+        if not isinstance(data, dict):
+            raise self.fail("serve", "must be a [serve] table")
+        self.check_keys(data, {"public_url"}, "serve.", "serve")
+        if "public_url" not in data:
+            return ""
+        return self.url(data, "public_url", "serve.", "serve", 0).rstrip("/")
 
     def alerts(self, data: Any) -> AlertSettings:
         if not isinstance(data, dict):

@@ -56,15 +56,17 @@ def clip(text: str, limit: int) -> str:
     return head + ELLIPSIS
 
 
-def confidence(name: str, aliases: list[str] | tuple[str, ...], matched: str, score: int,
-               min_score: int = 90) -> str:
-    """The match's confidence in words: "exact name", "likely: spelled 'Andry Hernandes'"..."""
+def confidence(name: str, aliases: list[str] | tuple[str, ...], matched: str, likely: bool = True) -> str:
+    """The match's confidence in words: "exact name", "likely: spelled 'Andry Hernandes'"...
+
+    `likely` is whether the score reached the alert threshold; below it a mention is "possible".
+    """
     found = fold_text(" ".join((matched or "").split()))
     if found == fold_text(" ".join(name.split())):
         return "exact name"
     if any(found == fold_text(" ".join(a.split())) for a in aliases):
         return "exact alias"
-    word = "likely" if score >= min_score else "possible"
+    word = "likely" if likely else "possible"
     shown = " ".join((matched or "").split())
     # Part of the name as written (a short form, surnames only) reads differently from a misspelling.
     known = set((fold_text(" ".join([name, *aliases])) or "").split())

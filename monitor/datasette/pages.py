@@ -97,7 +97,7 @@ async def mention_page(request: Any, datasette: Any) -> Response:
     return await _page(datasette, request, "monitor_mention.html", {
         "m": mention, "snippet_html": marked(mention["snippet"], mention["matched"]),
         "confidence": confidence(mention["person"], _aliases(mention["aliases"]), mention["matched"],
-                                 mention["score"] or 0),
+                                 bool(mention["alertable"])),
         "can_review": can_review})
 
 
