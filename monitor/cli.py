@@ -80,6 +80,7 @@ def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
     config = load_config(config_path)
     summary = run_cycle(config, deliver=None if no_alerts else _deliver(), verbose=verbose)
     click.echo(summary.line())
+    _report_not_alerted(summary.not_alerted, config.alerts)
     _report_problems(summary.source_errors)
     for line in summary.health:
         click.echo(f"health: {line}", err=True)
@@ -128,6 +129,13 @@ def _people_to_match(config_path: str | None, names: tuple[str, ...]) -> list:
     if config_path or resolve_config_path(None).exists():
         configured = {p.name.casefold(): p for p in load_config(config_path).people}
     return [configured.get(name.casefold(), Person(name)) for name in names]
+
+
+def _report_not_alerted(counts: dict[str, int], settings) -> None:
+    from .unalerted import explain
+
+    for line in explain(counts, settings):
+        click.echo(f"  {line}")
 
 
 def _report_problems(source_errors: dict[str, list[str]], most: int = 20) -> None:
@@ -313,6 +321,30 @@ def alerts_send(config_path: str | None) -> None:
             archive.close()
     for line in report.lines() or ["no alert channel configured"]:
         click.echo(line)
+
+
+@alerts.command("backfill")
+@config_option
+@click.option("--since", required=True, type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              help="Queue stored mentions published on or after this date (UTC), e.g. 2025-03-01.")
+def alerts_backfill(config_path: str | None, since) -> None:
+    """Queue, once, stored mentions that were too old to alert (delivered by the next send or run)."""
+    from .lock import run_lock
+    from .store import Archive
+    from .unalerted import backfill
+
+    config = load_config(config_path)
+    if not config.alerts.channels:
+        raise errors.ConfigError(f"{config.path}: no alert channel configured: add [alerts.email], "
+                                 "[alerts.slack] or [alerts.file]")
+    with run_lock(config.lock_path):
+        archive = Archive(config.database, config.alerts)
+        try:
+            mentions, rows = backfill(archive.db, config.alerts, since)
+        finally:
+            archive.close()
+    click.echo(f"queued {mentions} mention{'s' * (mentions != 1)} published since {since:%Y-%m-%d} "
+               f"({rows} alert rows); `monitor alerts send` or the next run delivers them")
 
 
 @alerts.command("test")
