@@ -156,6 +156,9 @@ def test_person_page_lists_articles_newest_first_with_the_name_marked(server, ar
     assert "**" not in browser.page_source
     links = {a.text: a.get_attribute("href") for a in items[1].find_elements(By.TAG_NAME, "a")}
     assert links["original"] == "https://diario.example/vigil"
+    # Datasette's own table pages link to the readable pages too.
+    browser.get(server + "/mentions/articles")
+    assert browser.find_element(By.LINK_TEXT, "Vigilia en Capacho").get_attribute("href").endswith("/-/article/1")
     browser.get(links["archived copy"])
     assert "CECOT prison in El Salvador" in browser.find_element(By.CLASS_NAME, "monitor-text").text
     browser.get(server + f"/-/person/{_person_id(archive, ANDRY.name)}")
@@ -188,6 +191,10 @@ def test_canned_queries_open_on_results_without_sql_and_fit_a_phone(server, brow
         browser.get(server + "/-/people")
         browser.find_element(By.LINK_TEXT, ANDRY.name).click()
         assert _no_sideways_scroll(browser)
+        browser.find_element(By.LINK_TEXT, "Vigilia en Capacho").click()  # the mention page
+        assert _no_sideways_scroll(browser)
+        browser.find_element(By.LINK_TEXT, "archived copy").click()
+        assert _no_sideways_scroll(browser)
     finally:
         browser.set_window_size(1100, 900)
 
@@ -212,6 +219,12 @@ def test_dashboard_draws_utc_days_with_zero_days_and_whole_numbers_in_chicago(se
     # Four days (16th to 19th) for each of two people, zero-filled: 8 points.
     assert len(browser.find_elements(By.CSS_SELECTOR, f"{svg} g.mark-symbol.role-mark path")) == 8
     _shot(browser, "dashboard.png")
+    # The dashboard's person filter ignores accents too: Andry alone, 16th to 19th, 4 points.
+    browser.get(server + "/-/dashboards/mentions?person=hernandez")
+    WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"{svg} .mark-symbol path"))
+    legend = {t.text for t in browser.find_elements(By.CSS_SELECTOR, f"{svg} .role-legend-label text")}
+    assert legend == {ANDRY.name}
+    assert len(browser.find_elements(By.CSS_SELECTOR, f"{svg} g.mark-symbol.role-mark path")) == 4
 
 
 def test_anonymous_visitors_get_no_buttons_and_a_post_is_refused(server, archive, browser):

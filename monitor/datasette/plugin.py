@@ -45,12 +45,20 @@ def extra_css_urls() -> list[str]:
     return ["/-/monitor.css"]
 
 
+# (table, column) whose cell links to the readable page of the row.
+_PAGE_LINKS = {("articles", "title"): "/-/article/", ("people", "name"): "/-/person/",
+               ("mentions", "matched"): "/-/mention/"}
+
+
 @hookimpl
-def render_cell(row: Any, value: Any, column: str, datasette: Any) -> Markup | None:
+def render_cell(row: Any, value: Any, column: str, table: str | None, datasette: Any) -> Markup | None:
     """Snippets with the name marked, mention and person ids as links to their pages."""
     if not hasattr(row, "keys"):
         return None
     keys = set(row.keys())
+    page = _PAGE_LINKS.get((table, column))
+    if page and isinstance(value, str) and "id" in keys:
+        return Markup(f'<a href="{datasette.urls.path(page + str(row["id"]))}">{escape(value)}</a>')
     if column == "snippet" and isinstance(value, str):
         return _snippet_cell(value, row["matched"] if "matched" in keys else "")
     if column == "mention_id" and isinstance(value, int):
