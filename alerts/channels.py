@@ -10,7 +10,7 @@ from email.utils import make_msgid
 
 from monitor.config import AlertSettings
 
-from . import compose, files, slack, smtp
+from . import compose, files, slack, smtp, wording
 from .content import SOURCE, VANISHED, AlertItem
 from .errors import DeliveryError
 
@@ -105,6 +105,7 @@ class FileChannel(Channel):
     def __init__(self, settings: AlertSettings):
         assert settings.file is not None
         self.folder = settings.file.dir
+        self.public_url = settings.public_url
 
     def deliver(self, alert: Outgoing, on_part: Callable[[int], None]) -> str:
         document = {
@@ -113,7 +114,7 @@ class FileChannel(Channel):
             "message_id": alert.message_id,
             "created_at": alert.created_at,
             "subject": compose.subject(alert.items),
-            "mentions": [_item_json(i) for i in alert.items if i.kind not in (VANISHED, SOURCE)],
+            "mentions": [_item_json(i, self.public_url) for i in alert.items if i.kind not in (VANISHED, SOURCE)],
             # Pages that no longer name someone they named: after the new mentions, as in email.
             "changes": [_change_json(i) for i in alert.items if i.kind == VANISHED],
             # Sources that need a person (failing run after run, or gone dark): last.
@@ -128,13 +129,16 @@ class FileChannel(Channel):
         return f"wrote {path}"
 
 
-def _item_json(item: AlertItem) -> dict:
+def _item_json(item: AlertItem, public_url: str = "") -> dict:
     return {
         "kind": item.kind, "mention_id": item.mention_id, "person": item.person,
         "first_for_person": item.first_for_person, "title": item.title, "outlet": item.outlet,
         "published": item.published, "url": item.url,
         "links": [{"url": u, "outlet": o} for u, o in item.links], "snippet": item.snippet,
-        "matched": item.matched, "score": item.score,
+        "matched": item.matched, "score": item.score, "language": item.language, "found_at": item.found_at,
+        "confidence": item.confidence, "feed_text": item.feed_text,
+        # Empty without serve.public_url.
+        "mention_url": wording.mention_url(public_url, item), "reject_url": wording.reject_url(public_url, item),
     }
 
 
