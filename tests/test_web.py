@@ -27,6 +27,7 @@ from monitor.store import Archive, open_database
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -136,14 +137,21 @@ def _shot(driver, name: str) -> None:
         driver.save_screenshot(str(IMAGES / name))
 
 
+def follow(driver, element) -> None:
+    """Click a link or submit button and wait until the next page replaced this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 30).until(staleness_of(page))
+
+
 def _no_sideways_scroll(driver) -> bool:
     return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_person_page_lists_articles_newest_first_with_the_name_marked(server, archive, browser):
     browser.get(server + "/")
-    browser.find_element(By.LINK_TEXT, "People").click()
-    browser.find_element(By.LINK_TEXT, ANDRY.name).click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "People"))
+    follow(browser, browser.find_element(By.LINK_TEXT, ANDRY.name))
     assert browser.find_element(By.TAG_NAME, "h1").text == ANDRY.name
     assert "Andry Hernández" in browser.find_element(By.CLASS_NAME, "monitor-page").text  # the alias
     items = browser.find_elements(By.CLASS_NAME, "monitor-article")
@@ -189,11 +197,11 @@ def test_canned_queries_open_on_results_without_sql_and_fit_a_phone(server, brow
             browser.get(server + page)
             assert _no_sideways_scroll(browser), page
         browser.get(server + "/-/people")
-        browser.find_element(By.LINK_TEXT, ANDRY.name).click()
+        follow(browser, browser.find_element(By.LINK_TEXT, ANDRY.name))
         assert _no_sideways_scroll(browser)
-        browser.find_element(By.LINK_TEXT, "Vigilia en Capacho").click()  # the mention page
+        follow(browser, browser.find_element(By.LINK_TEXT, "Vigilia en Capacho"))  # the mention page
         assert _no_sideways_scroll(browser)
-        browser.find_element(By.LINK_TEXT, "archived copy").click()
+        follow(browser, browser.find_element(By.LINK_TEXT, "archived copy"))
         assert _no_sideways_scroll(browser)
     finally:
         browser.set_window_size(1100, 900)
@@ -263,13 +271,13 @@ def test_a_reviewer_signs_in_and_rejects_a_mention(server, archive, browser):
     browser.get(server + "/-/login")
     browser.find_element(By.NAME, "username").send_keys("maria")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form [type=submit]"))
     browser.get(server + "/mentions/review_queue")
-    browser.find_element(By.LINK_TEXT, f"mention {mention_id}").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, f"mention {mention_id}"))
     assert browser.find_element(By.CLASS_NAME, "monitor-confidence").text == "exact name"
     browser.find_element(By.ID, "note").send_keys("a baseball coach, not him")
     _shot(browser, "mention-review.png")
-    browser.find_element(By.ID, "reject").click()
+    follow(browser, browser.find_element(By.ID, "reject"))
     assert "not this person" in browser.find_element(By.CLASS_NAME, "monitor-verdict").text
     assert "by maria" in browser.find_element(By.CLASS_NAME, "monitor-verdict").text
     browser.get(server + "/mentions/review_queue")
