@@ -80,7 +80,6 @@ def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
     config = load_config(config_path)
     summary = run_cycle(config, deliver=None if no_alerts else _deliver(), verbose=verbose)
     click.echo(summary.line())
-    _report_not_alerted(summary.not_alerted, config.alerts)
     _report_problems(summary.source_errors)
     for line in summary.health:
         click.echo(f"health: {line}", err=True)
@@ -129,13 +128,6 @@ def _people_to_match(config_path: str | None, names: tuple[str, ...]) -> list:
     if config_path or resolve_config_path(None).exists():
         configured = {p.name.casefold(): p for p in load_config(config_path).people}
     return [configured.get(name.casefold(), Person(name)) for name in names]
-
-
-def _report_not_alerted(counts: dict[str, int], settings) -> None:
-    from .unalerted import explain
-
-    for line in explain(counts, settings):
-        click.echo(f"  {line}")
 
 
 def _report_problems(source_errors: dict[str, list[str]], most: int = 20) -> None:

@@ -58,19 +58,25 @@ def _reason(db: Database, row: dict, settings: AlertSettings, now: str) -> str |
     return None
 
 
-def explain(counts: dict[str, int], settings: AlertSettings) -> list[str]:
-    """One line per reason, saying which key (or command) changes it."""
-    days = f"{settings.backfill_days:g}"
+def explain(counts: dict[str, int], settings: AlertSettings) -> str:
+    """The counts as one clause for the run's summary line, each reason with the key that changes it.
+
+    "3 mentions not alerted: 2 published more than 3 days ago (raise alerts.backfill_days, or
+    `monitor alerts backfill --since DATE`), 1 below min_score 90 (...)"; "" when none.
+    """
+    if not counts:
+        return ""
     texts = {
-        OLD: f"published more than {days} days ago: raise alerts.backfill_days, "
-             "or queue them once with `monitor alerts backfill --since DATE`",
-        LOW: f"scored below alerts.min_score ({settings.min_score}) or the person's min_score: "
-             "lower it, or review them in `monitor serve` (review_queue)",
-        REJECTED: "rejected by a reviewer (`monitor review`): a new verdict with --confirm changes it",
-        NO_CHANNEL: "no alert channel configured: add [alerts.email], [alerts.slack] or [alerts.file]",
+        OLD: f"published more than {settings.backfill_days:g} days ago (raise alerts.backfill_days, "
+             "or queue them once with `monitor alerts backfill --since DATE`)",
+        LOW: f"below min_score {settings.min_score} (lower alerts.min_score or the person's min_score, "
+             "or review them in the review_queue)",
+        REJECTED: "rejected by a reviewer (`monitor review ID --confirm` undoes it)",
+        NO_CHANNEL: "with no alert channel configured (add [alerts.email], [alerts.slack] or [alerts.file])",
     }
-    return [f"{n} mention{'s' * (n != 1)} not alerted, {texts[reason]}"
-            for reason, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    total = sum(counts.values())
+    reasons = ", ".join(f"{n} {texts[reason]}" for reason, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return f"{total} mention{'s' * (total != 1)} not alerted: {reasons}"
 
 
 def backfill(db: Database, settings: AlertSettings, since: datetime, now: str | None = None) -> tuple[int, int]:
