@@ -10,7 +10,7 @@ from email.utils import make_msgid
 
 from monitor.config import AlertSettings, AppriseSettings
 
-from . import apprise, apprise_send, compose, files, limits, recipients, slack, smtp
+from . import apprise, apprise_send, compose, files, limits, recipients, slack, smtp, wording
 from .content import SOURCE, VANISHED, AlertItem
 from .errors import DeliveryError
 
@@ -48,6 +48,7 @@ class EmailChannel(Channel):
         assert settings.email is not None
         self.alerts = settings
         self.settings = settings.email
+        self.public_url = settings.public_url
         self.env = env
         self.ssl_context = ssl_context
         self.domain = self.settings.sender.rpartition("@")[2].strip("<> ") or self.domain
@@ -64,7 +65,7 @@ class EmailChannel(Channel):
                 shown, sender=self.settings.sender, to=(address,),
                 message_id=recipients.message_id(alert.message_id, address, len(plan)),
                 date=datetime.fromisoformat(alert.created_at), alert_id=alert.alert_id,
-                more=limits.more_line(left_out, self.alerts.public_url),
+                more=limits.more_line(left_out, self.public_url), public_url=self.public_url,
             )
             message.replace_header("Subject", compose.subject(items))  # counts what was left out too
             note = smtp.send(self.settings, message, self.env, self.ssl_context,
@@ -92,6 +93,7 @@ class SlackChannel(Channel):
         assert settings.slack is not None
         self.alerts = settings
         self.settings = settings.slack
+        self.public_url = settings.public_url
         self.url = env.get(self.settings.webhook_url_env, "").strip()
         self.secrets = tuple(slack.secret_parts(self.url)) if self.url else ()
 
@@ -104,7 +106,8 @@ class SlackChannel(Channel):
     def deliver(self, alert: Outgoing, on_part: Callable[[int], None]) -> str:
         shown, left_out = limits.cap(alert.items, self.alerts.max_items)
         payloads = compose.slack_payloads(shown, alert_id=alert.alert_id,
-                                          more=limits.more_line(left_out, self.alerts.public_url))
+                                          more=limits.more_line(left_out, self.public_url),
+                                          public_url=self.public_url)
         slack.post_all(self._url(), payloads, timeout=self.settings.timeout, start=alert.parts_sent,
                        on_posted=on_part)
         return ""
@@ -161,6 +164,7 @@ class FileChannel(Channel):
     def __init__(self, settings: AlertSettings):
         assert settings.file is not None
         self.folder = settings.file.dir
+        self.public_url = settings.public_url
 
     def deliver(self, alert: Outgoing, on_part: Callable[[int], None]) -> str:
         document = {
@@ -169,7 +173,7 @@ class FileChannel(Channel):
             "message_id": alert.message_id,
             "created_at": alert.created_at,
             "subject": compose.subject(alert.items),
-            "mentions": [_item_json(i) for i in alert.items if i.kind not in (VANISHED, SOURCE)],
+            "mentions": [_item_json(i, self.public_url) for i in alert.items if i.kind not in (VANISHED, SOURCE)],
             # Pages that no longer name someone they named: after the new mentions, as in email.
             "changes": [_change_json(i) for i in alert.items if i.kind == VANISHED],
             # Sources that need a person (failing run after run, or gone dark): last.
@@ -184,13 +188,16 @@ class FileChannel(Channel):
         return f"wrote {path}"
 
 
-def _item_json(item: AlertItem) -> dict:
+def _item_json(item: AlertItem, public_url: str = "") -> dict:
     return {
         "kind": item.kind, "mention_id": item.mention_id, "person": item.person,
         "first_for_person": item.first_for_person, "title": item.title, "outlet": item.outlet,
         "published": item.published, "url": item.url,
         "links": [{"url": u, "outlet": o} for u, o in item.links], "snippet": item.snippet,
-        "matched": item.matched, "score": item.score,
+        "matched": item.matched, "score": item.score, "language": item.language, "found_at": item.found_at,
+        "confidence": item.confidence, "feed_text": item.feed_text,
+        # Empty without serve.public_url.
+        "mention_url": wording.mention_url(public_url, item), "reject_url": wording.reject_url(public_url, item),
     }
 
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from monitor.snippets import clip, highlight
+
 from .content import SOURCE, VANISHED, AlertItem
+from .wording import FEED_TEXT, checked, details, mention_url, reject_url
 
 # Slack's documented limits: 50 blocks per message, 3000 characters per section text,
 # 150 per header. Messages whose blocks total ~13k characters are refused in practice
@@ -84,34 +87,6 @@ def vanished_line(item: AlertItem) -> str:
     return f"no longer named in {title} ({_one_line(item.url)}), checked {checked(item.checked_at)}"
 
 
-def checked(moment: str | None) -> str:
-    """A re-check's time as "2025-04-02 10:00 UTC"."""
-    if not moment:
-        return "at an unknown time"
-    try:
-        when = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    except ValueError:
-        return _one_line(moment)[:40]
-    if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc)
-    return when.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def highlight(snippet: str, matched: str) -> list[tuple[str, bool]]:
-    """Split a snippet into (text, is_the_matched_name) pieces."""
-    if not matched.strip():
-        return [(snippet, False)] if snippet else []
-    pieces, last = [], 0
-    for m in re.finditer(re.escape(matched), snippet, flags=re.IGNORECASE):
-        if m.start() > last:
-            pieces.append((snippet[last : m.start()], False))
-        pieces.append((m.group(), True))
-        last = m.end()
-    if last < len(snippet):
-        pieces.append((snippet[last:], False))
-    return pieces
-
-
 def day(published: str | None) -> str:
     if not published:
         return "date unknown"
@@ -136,8 +111,7 @@ def _squash(text: str) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = _one_line(text)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return clip(text, limit)  # between words, with "…" where cut
 
 
 def _lines(item: AlertItem) -> tuple[str, str]:
@@ -157,13 +131,17 @@ def email_message(
     date: datetime,
     alert_id: int | None = None,
     more: str = "",
+    public_url: str = "",
 ) -> EmailMessage:
-    """One multipart/alternative message (plain text + HTML) carrying every item; `more` ends the list."""
+    """One multipart/alternative message (plain text + HTML) carrying every item; `more` ends the list.
+
+    With `public_url` (serve.public_url) each new mention links to its archive page.
+    """
     msg = _envelope(subject(items), sender, to, message_id, date)
     if alert_id is not None:
         msg["X-Mention-Monitor-Alert"] = str(alert_id)
-    msg.set_content(plain_text(items, more))
-    msg.add_alternative(html_body(items, more), subtype="html")
+    msg.set_content(plain_text(items, more, public_url))
+    msg.add_alternative(html_body(items, more, public_url), subtype="html")
     return msg
 
 
@@ -184,7 +162,7 @@ def _envelope(subj: str, sender: str, to: Sequence[str], message_id: str, date: 
     return msg
 
 
-def plain_text(items: Sequence[AlertItem], more: str = "") -> str:
+def plain_text(items: Sequence[AlertItem], more: str = "", public_url: str = "") -> str:
     out = [subject(items), ""]
     for item in items:
         if item.kind == VANISHED:
@@ -200,8 +178,12 @@ def plain_text(items: Sequence[AlertItem], more: str = "") -> str:
         out.append(f"{flag}{_one_line(item.person)}")
         out.append(f"  {title}")
         out.append(f"  {meta}")
+        out.append(f"  {details(item)}")
         for url, outlet in item.links or ((item.url, item.outlet),):
-            out.append(f"  {_one_line(outlet)}: {_one_line(url)}")
+            out.append(f"  {_one_line(outlet)}: {FEED_TEXT if _feed_text(item, url) else _one_line(url)}")
+        if mention_url(public_url, item):
+            out.append(f"  In the archive: {mention_url(public_url, item)}")
+            out.append(f"  Not this person? {reject_url(public_url, item)}")
         pieces = highlight(_clip(item.snippet, SNIPPET_CHARS), item.matched)
         snippet = "".join(f"*{t}*" if hit else t for t, hit in pieces)
         snippet = _squash(snippet).strip()
@@ -224,7 +206,7 @@ def _plain_vanished(item: AlertItem) -> list[str]:
     return [*out, ""]
 
 
-def html_body(items: Sequence[AlertItem], more: str = "") -> str:
+def html_body(items: Sequence[AlertItem], more: str = "", public_url: str = "") -> str:
     e = _html
     parts = [
         '<!doctype html><html><body style="font-family:Arial,sans-serif;color:#222;max-width:720px">',
@@ -241,15 +223,20 @@ def html_body(items: Sequence[AlertItem], more: str = "") -> str:
         flag = ('<span style="background:#b00020;color:#fff;padding:1px 6px;border-radius:3px;'
                 'font-size:12px">FIRST MENTION EVER</span> ') if item.first_for_person else ""
         snippet = _html_snippet(item)
-        links = ", ".join(_html_link(url, outlet) for url, outlet in item.links[1:])
+        links = ", ".join(_html_link(url, outlet) for url, outlet in item.links[1:] if not _feed_text(item, url))
+        page = mention_url(public_url, item)
+        headline = (f"{e(title)} <span style=\"color:#555\">({e(FEED_TEXT)})</span>" if _feed_text(item, item.url)
+                    else _html_link(item.url, title))
         parts += [
             '<div style="border-top:1px solid #ddd;padding:10px 0">',
             f"<p style=\"margin:0 0 4px\">{flag}<strong>{e(item.person)}</strong></p>",
-            f"<p style=\"margin:0 0 4px;font-size:16px\">{_html_link(item.url, title)}</p>",
-            f"<p style=\"margin:0 0 6px;color:#555\">{e(meta)}</p>",
+            f"<p style=\"margin:0 0 4px;font-size:16px\">{headline}</p>",
+            f"<p style=\"margin:0 0 6px;color:#555\">{e(meta)}<br>{e(details(item))}</p>",
             f"<blockquote style=\"margin:0 0 6px;padding-left:10px;border-left:3px solid #ccc\">{snippet}</blockquote>"
             if snippet else "",
             f"<p style=\"margin:0;color:#555\">Also published by: {links}</p>" if links else "",
+            f"<p style=\"margin:6px 0 0\">{_html_link(page, 'Open in the archive')} · "
+            f"{_html_link(reject_url(public_url, item), 'Not this person')}</p>" if page else "",
             "</div>",
         ]
     if more:
@@ -257,6 +244,11 @@ def html_body(items: Sequence[AlertItem], more: str = "") -> str:
     parts.append('<p style="color:#777;font-size:12px">mention-monitor: each mention is alerted once per channel.</p>')
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p) + "\n"
+
+
+def _feed_text(item: AlertItem, url: str) -> bool:
+    # A link-less feed entry's URL is the feed itself: no page to send a reader to.
+    return item.feed_text and url == item.url
 
 
 def _html_vanished(item: AlertItem) -> list[str]:
@@ -326,7 +318,8 @@ def slack_escape(text: str, squash: bool = False) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None, more: str = "") -> list[dict]:
+def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None, more: str = "",
+                   public_url: str = "") -> list[dict]:
     """Block Kit messages for an alert, split so each stays within Slack's limits.
 
     Deterministic for the same items, so a retry can skip the parts already posted.
@@ -334,7 +327,7 @@ def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None, m
     groups: list[list[dict]] = [[]]
     size = 0
     for item in items:
-        block = {"type": "section", "text": {"type": "mrkdwn", "text": slack_item_text(item)}}
+        block = {"type": "section", "text": {"type": "mrkdwn", "text": slack_item_text(item, public_url)}}
         chars = len(block["text"]["text"])
         # Two blocks of each message are kept for the header and the footer.
         if groups[-1] and (len(groups[-1]) >= SLACK_MAX_BLOCKS - 2 or size + chars > SLACK_MESSAGE_CHARS):
@@ -362,7 +355,7 @@ def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None, m
     return payloads
 
 
-def slack_item_text(item: AlertItem) -> str:
+def slack_item_text(item: AlertItem, public_url: str = "") -> str:
     """One section's mrkdwn, at most SLACK_SECTION_CHARS long however long the quoted text is."""
     if item.kind == SOURCE:
         _, detail, since = source_lines(item)
@@ -378,14 +371,19 @@ def slack_item_text(item: AlertItem) -> str:
                 slack_escape(meta)]
     else:
         flag = ":rotating_light: *First mention ever* · " if item.first_for_person else ""
-        head = [f"{flag}*{slack_escape(_clip(item.person, 200))}*", f"*{_slack_link(item.url, title)}*",
-                slack_escape(meta)]
+        headline = (f"*{slack_escape(title)}* ({FEED_TEXT})" if _feed_text(item, item.url)
+                    else f"*{_slack_link(item.url, title)}*")
+        head = [f"{flag}*{slack_escape(_clip(item.person, 200))}*", headline,
+                f"{slack_escape(meta)} · {slack_escape(details(item))}"]
+        if mention_url(public_url, item):
+            head.append(f"{_slack_link(mention_url(public_url, item), 'Open in the archive')} · "
+                        f"{_slack_link(reject_url(public_url, item), 'Not this person')}")
     text = "\n".join(head)
     budget = SLACK_SECTION_CHARS - len(text) - 200  # room kept for the "also at" line
     snippet = _slack_snippet(item, max(budget, 0))
     if snippet:
         text += ("\n>_It said:_ " if item.kind == VANISHED else "\n>") + snippet
-    others = [_slack_link(url, outlet) for url, outlet in item.links[1:]]
+    others = [_slack_link(url, outlet) for url, outlet in item.links[1:] if not _feed_text(item, url)]
     if others:
         text += _also_line(others, SLACK_SECTION_CHARS - len(text))
     return text[:SLACK_SECTION_CHARS]

@@ -8,10 +8,12 @@ change_alerts row: a re-check found a page that named the person no longer does)
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
+
+from monitor.snippets import confidence
 
 NEW = "new"
 VANISHED = "vanished"
@@ -49,11 +51,20 @@ class AlertItem:
     problem: str = ""
     detail: str = ""
     since: str | None = None
+    # What a reader needs to judge a new mention without opening it: the article's language,
+    # when the mention was found (beside `published`), the confidence in words ("exact
+    # name", "likely: spelled 'Andry Hernandes'"), and whether the text came from a feed
+    # entry without a link of its own (then `url` is no page to visit).
+    language: str = ""
+    found_at: str | None = None
+    confidence: str = ""
+    feed_text: bool = False
 
 
 _ITEMS_SQL = """
 select o.story_id, m.id as mention_id, p.name as person, a.title, a.url, a.outlet, a.published,
-       m.snippet, m.matched, m.score, m.first_for_person, a.id as article_id
+       m.snippet, m.matched, m.score, m.first_for_person, a.id as article_id,
+       a.language, m.created_at, p.aliases, m.alertable, a.text_from
 from outbox o
 join mentions m on m.id = o.mention_id
 join articles a on a.id = m.article_id
@@ -62,6 +73,8 @@ where o.alert_id = ?
 """
 
 _LINKS_SQL = "select id, url, outlet from articles where story_id = ? or id = ? order by id"
+# A feed entry without a link is stored under the feed's URL plus this marker (spiders/feeds.py).
+FEED_ENTRY_MARK = "monitor-entry="
 
 # The old mention may be gone (a rematch rewrites an article's mentions): the item still
 # goes out, without the quote.
@@ -87,26 +100,62 @@ def load_items(db: Database, alert_id: int) -> list[AlertItem]:
     """The items of one alert, straight from the archive, in the order they are shown."""
     items = []
     for row in db.execute(_ITEMS_SQL, [alert_id]).fetchall():
-        story_id, mention_id, person, title, url, outlet, published, snippet, matched, score, first, article_id = row
+        (story_id, mention_id, person, title, url, outlet, published, snippet, matched, score, first, article_id,
+         language, found_at, aliases, alertable, text_from) = row
         copies = db.execute(_LINKS_SQL, [story_id, story_id]).fetchall()
         # The article the mention was found in comes first; its syndicated copies follow.
         copies.sort(key=lambda c: (c[0] != article_id, c[0]))
+        links = _labelled(copies)
         items.append(
             AlertItem(
                 mention_id=mention_id,
                 person=person,
                 title=title or url,
                 url=url,
-                outlet=outlet or host_of(url),
                 published=published,
                 snippet=snippet or "",
                 matched=matched or "",
                 score=score or 0,
                 first_for_person=bool(first),
-                links=tuple((u, o or host_of(u)) for _, u, o in copies),
+                links=links,
+                outlet=links[0][1] if links else outlet or host_of(url),
+                language=language or "",
+                found_at=found_at,
+                confidence=confidence(person, _json_list(aliases), matched or "", bool(alertable)),
+                feed_text=text_from == "feed" and FEED_ENTRY_MARK in url,
             )
         )
-    return order(items) + _changes(db, alert_id) + _sources(db, alert_id)
+    return order(_first_by_date(items)) + _changes(db, alert_id) + _sources(db, alert_id)
+
+
+def _labelled(copies: list) -> tuple[tuple[str, str], ...]:
+    """(url, label) per copy: its outlet, or its own site where copies on several sites share one label.
+
+    Copies found through one feed or search service carry that source's name as outlet;
+    three different newspapers must not all read "Google News".
+    """
+    hosts: dict[str, set[str]] = {}
+    for _, u, o in copies:
+        hosts.setdefault(o or "", set()).add(host_of(u))
+    return tuple((u, o if o and len(hosts[o]) == 1 else host_of(u) or o or "") for _, u, o in copies)
+
+
+def _first_by_date(items: list[AlertItem]) -> list[AlertItem]:
+    """"First mention ever" on the earliest-published of a person's items, not the first crawled."""
+    flagged = {i.person for i in items if i.first_for_person}
+    earliest: dict[str, AlertItem] = {}
+    for item in sorted(items, key=lambda i: (i.published or i.found_at or "", i.mention_id)):
+        if item.person in flagged:
+            earliest.setdefault(item.person, item)
+    return [replace(i, first_for_person=earliest.get(i.person) is i) if i.person in flagged else i for i in items]
+
+
+def _json_list(raw: str | None) -> list[str]:
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def _sources(db: Database, alert_id: int) -> list[AlertItem]:

@@ -95,4 +95,4 @@ def _public_url(reader: Any, serve: Any) -> str:
     reader.check_keys(serve, {"public_url"}, "serve.", "serve")
     if "public_url" not in serve:
         return ""
-    return reader.url(serve, "public_url", "serve.", "serve", 0)
+    return reader.url(serve, "public_url", "serve.", "serve", 0).rstrip("/")

@@ -317,6 +317,30 @@ def alerts_send(config_path: str | None) -> None:
         click.echo(line)
 
 
+@alerts.command("backfill")
+@config_option
+@click.option("--since", required=True, type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              help="Queue stored mentions published on or after this date (UTC), e.g. 2025-03-01.")
+def alerts_backfill(config_path: str | None, since) -> None:
+    """Queue, once, stored mentions that were too old to alert (delivered by the next send or run)."""
+    from .lock import run_lock
+    from .store import Archive
+    from .unalerted import backfill
+
+    config = load_config(config_path)
+    if not config.alerts.channels:
+        raise errors.ConfigError(f"{config.path}: no alert channel configured: add [alerts.email], "
+                                 "[alerts.slack] or [alerts.file]")
+    with run_lock(config.lock_path):
+        archive = Archive(config.database, config.alerts)
+        try:
+            mentions, rows = backfill(archive.db, config.alerts, since)
+        finally:
+            archive.close()
+    click.echo(f"queued {mentions} mention{'s' * (mentions != 1)} published since {since:%Y-%m-%d} "
+               f"({rows} alert rows); `monitor alerts send` or the next run delivers them")
+
+
 @alerts.command("test")
 @config_option
 def alerts_test(config_path: str | None) -> None:

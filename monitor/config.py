@@ -127,7 +127,8 @@ class AlertSettings:
     apprise: tuple[AppriseSettings, ...] = ()
     # (person name, addresses) from the watchlist's notify_email: they get that person's mentions only.
     notify_email: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    public_url: str = ""  # [serve] public_url: where "and N more" links lead
+    # serve.public_url (no trailing slash): "and N more" and each alert's mention page link there.
+    public_url: str = ""
 
     @property
     def channels(self) -> tuple[str, ...]:

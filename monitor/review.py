@@ -20,10 +20,12 @@ from .store import utcnow
 VERDICTS = ("confirmed", "rejected")
 
 
-def review(db: Database, mention_id: int, verdict: str, note: str | None = None) -> dict:
+def review(db: Database, mention_id: int, verdict: str, note: str | None = None,
+           reviewer: str | None = None) -> dict:
     """Record a verdict on a mention's (person, article); return the review row.
 
-    A later verdict on the same (person, article) replaces the earlier one. Raises
+    A later verdict on the same (person, article) replaces the earlier one. `reviewer` is
+    the signed-in reviewer's id when the verdict comes from the browser. Raises
     UnknownMention for an unknown id.
     """
     if verdict not in VERDICTS:
@@ -31,14 +33,15 @@ def review(db: Database, mention_id: int, verdict: str, note: str | None = None)
     mention = load_mention(db, mention_id)
     row = {
         "person_id": mention["person_id"], "article_id": mention["article_id"], "mention_id": mention_id,
-        "verdict": verdict, "note": note or None, "reviewed_at": utcnow(),
+        "verdict": verdict, "note": note or None, "reviewed_at": utcnow(), "reviewer": reviewer or None,
     }
     with db.atomic():
         db.execute(
-            "insert into reviews (person_id, article_id, mention_id, verdict, note, reviewed_at) "
-            "values (:person_id, :article_id, :mention_id, :verdict, :note, :reviewed_at) "
+            "insert into reviews (person_id, article_id, mention_id, verdict, note, reviewed_at, reviewer) "
+            "values (:person_id, :article_id, :mention_id, :verdict, :note, :reviewed_at, :reviewer) "
             "on conflict (person_id, article_id) do update set mention_id = excluded.mention_id, "
-            "verdict = excluded.verdict, note = excluded.note, reviewed_at = excluded.reviewed_at",
+            "verdict = excluded.verdict, note = excluded.note, reviewed_at = excluded.reviewed_at, "
+            "reviewer = excluded.reviewer",
             row,
         )
         withdrawn = 0

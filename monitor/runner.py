@@ -18,6 +18,7 @@ from .health import close_killed_runs, queue_health_notices, source_problems
 from .lock import run_lock
 from .sources import describe_search_counts, search_counts
 from .store import Archive
+from .unalerted import explain, not_alerted
 
 logger = logging.getLogger(__name__)
 MAX_ERRORS_PER_SOURCE = 20
@@ -39,6 +40,7 @@ class RunSummary:
     alerts: Any = None
     by_service: dict[str, dict[str, int]] = field(default_factory=dict)  # search service -> counts
     health: list[str] = field(default_factory=list)  # sources failing run after run, or gone dark
+    not_alerted: str = ""  # new mentions that queued no alert, by reason, with the key to change
 
     def line(self) -> str:
         people = ", ".join(f"{p['person']} ({p['n']} articles)" for p in self.by_person[:5])
@@ -56,6 +58,8 @@ class RunSummary:
             )
         if self.health:
             text += f"; {len(self.health)} sources need attention"
+        if self.not_alerted:
+            text += f"; {self.not_alerted}"
         return text
 
 
@@ -122,6 +126,7 @@ def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbos
         source_errors=_source_errors(archive, run_id),
         by_service=search_counts(archive.db, run_id, started_at),
         health=[problem.line() for problem in problems],
+        not_alerted=explain(not_alerted(archive.db, started_at, config.alerts), config.alerts),
     )
 
 

@@ -338,3 +338,25 @@ def m005_health_alerts(db: Database) -> None:
     )
     db["health_alerts"].create_index(["channel", "source_url", "problem", "since"], unique=True)
     db["health_alerts"].create_index(["alert_id"])
+
+
+@migrations()
+def m008_browser_review(db: Database) -> None:
+    """Review from the browser (monitor/datasette/pages.py): who gave a verdict, and a real queue."""
+    # The signed-in reviewer's id for verdicts given in `monitor serve`; empty from the CLI.
+    db["reviews"].add_column("reviewer", str)
+    # Only mentions nobody has judged yet; possible mentions (below the alert threshold,
+    # never alerted) first, since no alert brought them to anyone's eyes.
+    db.execute("drop view if exists review_queue")
+    db.create_view("review_queue", """
+        select m.id as mention_id, p.name as person, m.matched, m.score,
+               case when m.alertable then 'alerted' else 'possible' end as kind,
+               m.snippet, a.title, coalesce(nullif(a.outlet, ''), a.source) as outlet, a.url,
+               m.first_for_person, m.created_at, m.vanished_at, p.id as person_id
+        from mentions m
+        join people p on p.id = m.person_id
+        join articles a on a.id = m.article_id
+        left join reviews r on r.person_id = m.person_id and r.article_id = m.article_id
+        where r.id is null
+        order by m.alertable, m.score desc, m.created_at desc, m.id desc
+    """)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
@@ -13,10 +14,12 @@ from typing import Any
 
 from datasette.app import Datasette
 from datasette.database import Database
+from datasette.plugins import pm
 from datasette.utils import parse_metadata
 from datasette.utils.asgi import Forbidden
 
 from .config import Config
+from .datasette import plugin
 from .errors import MonitorError
 from .store import open_database
 from .webguard import csv_guard, guard_app, hide_columns
@@ -30,6 +33,12 @@ SETTINGS = {
 
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# The only forms that may be posted: signing in and out, and a reviewer's verdict (the
+# view itself refuses anyone who is not a signed-in reviewer).
+POST_PATHS = re.compile(r"^/-/(login|logout|mention/\d+/review)$")
+# A reviewer is an environment variable holding a password hash (`datasette hash-password`):
+# MONITOR_REVIEWER_PASSWORD_HASH_MARIA lets reviewer "maria" sign in.
+REVIEWER_ENV = re.compile(r"^MONITOR_REVIEWER_PASSWORD_HASH_([A-Za-z0-9_]+)$")
 
 
 class ArchiveDatasette(Datasette):
@@ -43,7 +52,8 @@ class ArchiveDatasette(Datasette):
         inner = csv_guard(super().app())  # no spreadsheet formulas in CSV exports
 
         async def read_only(scope: dict, receive: Any, send: Any) -> None:
-            if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+            if scope["type"] == "http" and scope["method"] not in SAFE_METHODS and not (
+                    scope["method"] == "POST" and POST_PATHS.match(scope.get("path", ""))):
                 await _method_not_allowed(send)
                 return
             await inner(scope, receive, send)
@@ -123,16 +133,40 @@ def build_datasette(
     name = database_name(path)
     merged = copy.deepcopy(metadata) if metadata is not None else metadata_for(name)
     _refuse_write_queries(merged)
+    _add_plugin_config(merged, name, os.environ)
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name="mention-monitor")
     ds = ArchiveDatasette(
         files=[str(path)],
         metadata=merged,
         settings={**SETTINGS, **(settings or {})},
+        template_dir=str(resources.files("monitor.datasette").joinpath("templates")),
     )
     # Swap Datasette's own database object for one that refuses writes, under the same name.
     default = next(db for db in ds.databases.values() if db.path == str(path))
     ds.remove_database(default.name)
     ds.add_database(ReadOnlyArchive(ds, path=str(path), is_mutable=True), name=name)
     return ds
+
+
+def reviewers(environ: Any) -> dict[str, str]:
+    """Reviewer id -> the environment variable holding their password hash."""
+    found = {}
+    for key in environ:
+        m = REVIEWER_ENV.match(key)
+        if m and environ[key].strip():
+            found[m.group(1).lower()] = key
+    return found
+
+
+def _add_plugin_config(metadata: dict, db_name: str, environ: Any) -> None:
+    # Hashes stay in the environment: the metadata only names the variables ({"$env": ...}).
+    accounts = reviewers(environ)
+    plugins = metadata.setdefault("plugins", {})
+    plugins.setdefault("mention-monitor", {}).update({"database": db_name, "reviewers": sorted(accounts)})
+    auth = plugins.setdefault("datasette-auth-passwords", {})
+    for reviewer, var in accounts.items():
+        auth[f"{reviewer}_password_hash"] = {"$env": var}
 
 
 def serve(config: Config, port: int = 8001, host: str = "127.0.0.1", host_names: Iterable[str] = ()) -> None:

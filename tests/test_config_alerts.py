@@ -40,7 +40,7 @@ def test_apprise_channels_operators_and_per_person_recipients_load(tmp_path):
     )
     assert alerts.max_items == 20 and alerts.operators == ("ops@example.org", "team-telegram")
     assert alerts.notify_email == (("Andry José Hernández Romero", ("family@example.net",)),)
-    assert alerts.public_url == "https://archive.example.org/"
+    assert alerts.public_url == "https://archive.example.org"  # kept without its trailing slash
     assert load_config(write(tmp_path, "")).alerts.max_items == 50
 
 

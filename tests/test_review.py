@@ -67,8 +67,10 @@ def test_rejection_holds_across_run_syndication_and_rematch(tmp_path, site):
     found = alerted(tmp_path / "alerts")
     assert [f for f in found if f[0].startswith("Andry")] == []
     assert ("Neri José Alvarado Borges", "news/andry.html", True) in found
-    row = next(db.query("select verdict, note from review_queue where mention_id = ?", [mention_id]))
+    row = next(db.query("select verdict, note from reviews where mention_id = ?", [mention_id]))
     assert row == {"verdict": "rejected", "note": "a namesake"}
+    # Judged: it left the queue of mentions waiting for a reviewer.
+    assert not list(db.query("select 1 from review_queue where mention_id = ?", [mention_id]))
 
 
 def test_first_mention_flag_is_set_once_per_person(tmp_path, site):

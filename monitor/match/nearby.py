@@ -11,6 +11,8 @@ from .normalize import Token
 REACH = 300  # characters either side of a mention in which a context word counts
 SNIPPET_REACH = 200
 _SENTENCE_END = re.compile(r"[.!?…][\"”’»)]*\s+|\n\s*\n")
+_SPACE = re.compile(r"\s+")
+_LAST_SPACE = re.compile(r"\s+(?=\S*$)")  # with endpos: the last gap before it
 
 
 class KeyIndex:
@@ -54,10 +56,20 @@ def phrases_near(
 def snippet(text: str, start: int, end: int) -> str:
     """The sentence around [start, end), at most about SNIPPET_REACH characters each side."""
     left = max(0, start - SNIPPET_REACH)
-    for m in _SENTENCE_END.finditer(text, left, start):
-        left = m.end()
+    head = ""
+    sentences = list(_SENTENCE_END.finditer(text, left, start))
+    if sentences:
+        left = sentences[-1].end()
+    elif left > 0:
+        # Mid-sentence: start at the next word, never inside one, and say the text goes on.
+        space = _SPACE.search(text, left, start)
+        left, head = (space.end() if space else start), "… "
     right = min(len(text), end + SNIPPET_REACH)
+    tail = ""
     m = _SENTENCE_END.search(text, end, right)
     if m:
         right = m.start() + 1
-    return " ".join(text[left:right].split())
+    elif right < len(text):
+        space = _LAST_SPACE.search(text, end, right)
+        right, tail = (space.start() if space else right), " …"
+    return head + " ".join(text[left:right].split()) + tail

@@ -1,0 +1,185 @@
+"""The archive's own pages in `monitor serve`: people, a person, a mention (with review), an article."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from importlib import resources
+from typing import Any
+
+from datasette.utils.asgi import Forbidden, NotFound, Response
+from markupsafe import Markup, escape
+
+from ..snippets import confidence, highlight
+
+PLUGIN = "mention-monitor"
+REVIEW = "monitor-review"
+
+_PERSON_ARTICLES = """
+select a.id as article_id, a.title, a.url, coalesce(a.published, a.fetched_at) as date,
+       coalesce(nullif(a.outlet, ''), a.source) as outlet, a.language, a.text_from,
+       min(m.id) as mention_id, m.snippet, m.matched, r.verdict, r.reviewer
+from mentions m
+join articles a on a.id = m.article_id
+left join reviews r on r.person_id = m.person_id and r.article_id = m.article_id
+where m.person_id = :id
+group by a.id
+order by coalesce(a.published, a.fetched_at) desc, a.id desc
+"""
+
+_MENTION = """
+select m.*, p.name as person, p.aliases, a.title, a.url, a.published, a.fetched_at, a.language,
+       coalesce(nullif(a.outlet, ''), a.source) as outlet, a.text_from,
+       r.verdict, r.note as review_note, r.reviewer, r.reviewed_at
+from mentions m
+join people p on p.id = m.person_id
+join articles a on a.id = m.article_id
+left join reviews r on r.person_id = m.person_id and r.article_id = m.article_id
+where m.id = :id
+"""
+
+_PEOPLE = """
+select p.id, p.name, p.aliases, p.active, count(distinct m.article_id) as articles,
+       max(coalesce(a.published, a.fetched_at)) as latest
+from people p
+left join mentions m on m.person_id = p.id
+left join articles a on a.id = m.article_id
+where :q = '' or fold(p.name || ' ' || coalesce(p.aliases, '')) like '%' || fold(:q) || '%'
+group by p.id
+order by articles = 0, p.name
+"""
+
+
+def marked(snippet: str, matched: str) -> Markup:
+    """The snippet as HTML with the matched name in <mark>, everything else escaped."""
+    return Markup("".join(f"<mark>{escape(t)}</mark>" if hit else str(escape(t))
+                          for t, hit in highlight(snippet or "", matched or "")))
+
+
+def _archive(datasette: Any) -> Any:
+    name = (datasette.plugin_config(PLUGIN) or {}).get("database")
+    return datasette.get_database(name)
+
+
+async def _rows(datasette: Any, sql: str, params: dict) -> list[dict]:
+    return [dict(r) for r in (await _archive(datasette).execute(sql, params)).rows]
+
+
+async def _page(datasette: Any, request: Any, template: str, context: dict) -> Response:
+    context = {"db_name": _archive(datasette).name, **context}
+    return Response.html(await datasette.render_template(template, context, request=request))
+
+
+async def people_page(request: Any, datasette: Any) -> Response:
+    q = request.args.get("q", "")
+    people = await _rows(datasette, _PEOPLE, {"q": q})
+    for p in people:
+        p["aliases"] = _aliases(p["aliases"])
+    return await _page(datasette, request, "monitor_people.html", {"people": people, "q": q})
+
+
+async def person_page(request: Any, datasette: Any) -> Response:
+    pid = int(request.url_vars["id"])
+    found = await _rows(datasette, "select * from people where id = :id", {"id": pid})
+    if not found:
+        raise NotFound(f"No person with id {pid}")
+    person = found[0]
+    articles = await _rows(datasette, _PERSON_ARTICLES, {"id": pid})
+    for a in articles:
+        a["snippet_html"] = marked(a["snippet"], a["matched"])
+    return await _page(datasette, request, "monitor_person.html", {
+        "person": person, "aliases": _aliases(person["aliases"]), "articles": articles})
+
+
+async def mention_page(request: Any, datasette: Any) -> Response:
+    mention = await _mention(datasette, int(request.url_vars["id"]))
+    can_review = await datasette.permission_allowed(request.actor, REVIEW, default=False)
+    return await _page(datasette, request, "monitor_mention.html", {
+        "m": mention, "snippet_html": marked(mention["snippet"], mention["matched"]),
+        "confidence": confidence(mention["person"], _aliases(mention["aliases"]), mention["matched"],
+                                 bool(mention["alertable"])),
+        "can_review": can_review})
+
+
+async def review_post(request: Any, datasette: Any) -> Response:
+    """A reviewer's verdict from the mention page, recorded as `monitor review` records it."""
+    if request.method != "POST":
+        return Response.redirect(datasette.urls.path(f"/-/mention/{request.url_vars['id']}"))
+    if not await datasette.permission_allowed(request.actor, REVIEW, default=False):
+        raise Forbidden("Sign in as a reviewer to give a verdict.")
+    mention = await _mention(datasette, int(request.url_vars["id"]))
+    form = await request.post_vars()
+    verdict = form.get("verdict")
+    if verdict not in ("confirmed", "rejected"):
+        return Response.text("verdict must be confirmed or rejected", status=400)
+    path = _archive(datasette).path
+    done = await asyncio.to_thread(_record, path, mention["id"], verdict, form.get("note") or None,
+                                   request.actor["id"])
+    word = "Confirmed" if verdict == "confirmed" else "Marked as not this person"
+    datasette.add_message(request, f"{word}: mention {mention['id']} ({done['person']}).", datasette.INFO)
+    return Response.redirect(datasette.urls.path(f"/-/mention/{mention['id']}"))
+
+
+def _record(path: str, mention_id: int, verdict: str, note: str | None, reviewer: str) -> dict:
+    # The archive is served read-only; a verdict goes through its own connection, as the CLI's does.
+    from ..review import review
+    from ..store import open_database
+
+    db = open_database(path)
+    try:
+        return review(db, mention_id, verdict, note, reviewer=reviewer)
+    finally:
+        db.close()
+
+
+async def article_page(request: Any, datasette: Any) -> Response:
+    aid = int(request.url_vars["id"])
+    found = await _rows(datasette, "select * from articles where id = :id", {"id": aid})
+    if not found:
+        raise NotFound(f"No article with id {aid}")
+    article = found[0]
+    mentions = await _rows(datasette, "select m.id, m.matched, m.score, m.person_id, p.name as person "
+                           "from mentions m join people p on p.id = m.person_id where m.article_id = :id "
+                           "order by m.id", {"id": aid})
+    names = [m["matched"] for m in mentions]
+    paragraphs = [_mark_all(p, names) for p in (article["text"] or "").split("\n") if p.strip()]
+    return await _page(datasette, request, "monitor_article.html", {
+        "a": article, "paragraphs": paragraphs, "mentions": mentions})
+
+
+async def css(request: Any, datasette: Any) -> Response:
+    text = resources.files("monitor.datasette").joinpath("monitor.css").read_text(encoding="utf-8")
+    return Response(text, content_type="text/css; charset=utf-8", headers={"cache-control": "max-age=600"})
+
+
+async def _mention(datasette: Any, mention_id: int) -> dict:
+    found = await _rows(datasette, _MENTION, {"id": mention_id})
+    if not found:
+        raise NotFound(f"No mention with id {mention_id}")
+    return found[0]
+
+
+def _mark_all(paragraph: str, names: list[str]) -> Markup:
+    out = str(escape(paragraph))
+    for name in sorted(set(names), key=len, reverse=True):
+        pieces = highlight(out, str(escape(name)))
+        out = "".join(f"<mark>{t}</mark>" if hit else t for t, hit in pieces)
+    return Markup(out)
+
+
+def _aliases(raw: str | None) -> list[str]:
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+ROUTES = [
+    (r"^/-/monitor\.css$", css),
+    (r"^/-/people$", people_page),
+    (r"^/-/person/(?P<id>\d+)$", person_page),
+    (r"^/-/mention/(?P<id>\d+)$", mention_page),
+    (r"^/-/mention/(?P<id>\d+)/review$", review_post),
+    (r"^/-/article/(?P<id>\d+)$", article_page),
+]
