@@ -68,6 +68,8 @@ class CrawlSettings:
     full_fetch_hours: float = 24.0
     # Articles published longer ago than this are not fetched from feeds and sitemaps.
     max_age_days: float | None = None
+    # Article requests one feed or sitemap may make per run; the rest wait for the next runs.
+    max_urls_per_source: int = 2000
 
 
 @dataclass(frozen=True)
@@ -372,6 +374,7 @@ class _Reader:
             "retries",
             "full_fetch_hours",
             "max_age_days",
+            "max_urls_per_source",
         }
         self.check_keys(data, keys, "crawl.", "crawl")
         d = CrawlSettings()
@@ -387,6 +390,9 @@ class _Reader:
             retries=self.number(data, "retries", "crawl.", d.retries, "crawl", kind=int),
             full_fetch_hours=self.number(data, "full_fetch_hours", "crawl.", d.full_fetch_hours, "crawl"),
             max_age_days=self.number(data, "max_age_days", "crawl.", None, "crawl"),
+            max_urls_per_source=self.number(
+                data, "max_urls_per_source", "crawl.", d.max_urls_per_source, "crawl", minimum=1, kind=int
+            ),
         )
 
     def evidence(self, data: Any) -> EvidenceSettings:

@@ -338,3 +338,25 @@ def m005_health_alerts(db: Database) -> None:
     )
     db["health_alerts"].create_index(["channel", "source_url", "problem", "since"], unique=True)
     db["health_alerts"].create_index(["alert_id"])
+
+
+@migrations()
+def m006_pending_urls(db: Database) -> None:
+    """URLs a source listed over `crawl.max_urls_per_source`, fetched by later runs (monitor/backlog.py)."""
+    db["pending_urls"].create(
+        {
+            "id": int,
+            "source": str,  # the configured feed or sitemap URL
+            "kind": str,  # feed | sitemap
+            "url": str,
+            "title": str,
+            "text": str,
+            "published": str,
+            "outlet": str,
+            "first_seen_at": str,
+        },
+        pk="id",
+    )
+    db["pending_urls"].create_index(["url"], unique=True)
+    db["pending_urls"].create_index(["source", "id"])
+    db["run_sources"].add_column("deferred", int)

@@ -21,6 +21,7 @@ class FeedsSpider(SourceSpider):
     def feed_requests(self):
         for feed in self.ctx.config.feeds:
             yield self.source_request(feed.url, "feed", self.parse_feed, conditional=True, name=feed.name)
+        yield from self.backlog_requests([feed.url for feed in self.ctx.config.feeds])
 
     def parse_feed(self, response: Response):
         if self.not_modified(response):
@@ -45,7 +46,7 @@ class FeedsSpider(SourceSpider):
         if outlet and entry.outlet == "":
             entry = FeedEntry(entry.link, entry.guid, entry.title, entry.text, entry.published, outlet)
         if entry.link.startswith(("http://", "https://")):
-            yield self.article_request(entry.link, source, "feed", entry)
+            yield from self.admitted(self.article_request(entry.link, source, "feed", entry))
         elif entry.text:
             yield from self.linkless_entry(entry, source)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from lxml import etree
 from scrapy.http import Response
@@ -11,6 +12,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from monitor.dates import parse_datetime
 from monitor.feeds import FeedEntry
+from monitor.urls import canonical_url
 
 from .base import SourceSpider
 
@@ -27,6 +29,7 @@ class SitemapsSpider(SourceSpider):
     def sitemap_requests(self):
         for sitemap in self.ctx.config.sitemaps:
             yield self.source_request(sitemap.url, "sitemap", self.parse_sitemap, conditional=True)
+        yield from self.backlog_requests([sitemap.url for sitemap in self.ctx.config.sitemaps])
 
     def parse_sitemap(self, response: Response):
         if self.not_modified(response):
@@ -43,21 +46,39 @@ class SitemapsSpider(SourceSpider):
             self.ctx.error(source, "sitemap", response.url, "empty sitemap")
         if sitemap.type == "sitemapindex":
             for entry in entries:
-                if loc := entry.get("loc"):
-                    yield self.source_request(
-                        response.urljoin(loc), "sitemap", self.parse_sitemap, source=source, conditional=True
-                    )
+                if (url := self.entry_url(entry, response)) and self.ctx.first_visit(url):
+                    yield self.source_request(url, "sitemap", self.parse_sitemap, source=source, conditional=True)
             return
         news = _news_fields(body)
         for entry in entries:
-            loc = entry.get("loc", "").strip()
-            if not loc.startswith(("http://", "https://")):
+            url = self.entry_url(entry, response)
+            if url is None:
                 continue
-            title, published = news.get(loc, ("", None))
+            title, published = news.get(entry.get("loc", "").strip(), ("", None))
             published = published or entry.get("lastmod")
             if self.too_old(published):
                 continue
-            yield self.article_request(loc, source, "sitemap", FeedEntry(loc, loc, title, "", published))
+            entry = FeedEntry(url, url, title, "", published)
+            yield from self.admitted(self.article_request(url, source, "sitemap", entry))
+
+    def entry_url(self, entry: dict, response: Response) -> str | None:
+        """One `<loc>` as an absolute http(s) URL, or None after reporting why it is unusable.
+
+        Each entry on its own: one bad `<loc>` costs that entry, never the ones after it.
+        """
+        loc = (entry.get("loc") or "").strip()
+        if not loc:
+            return None
+        try:
+            url = response.urljoin(loc)
+            canonical_url(url)  # what the article request will do with it
+        except ValueError as e:
+            self.ctx.error(response.meta["source"], "sitemap", loc, f"not a usable URL ({e})")
+            return None
+        if urlsplit(url).scheme not in ("http", "https"):
+            self.ctx.error(response.meta["source"], "sitemap", loc, "not an http(s) URL")
+            return None
+        return url
 
     def too_old(self, published: str | None) -> bool:
         max_age = self.ctx.config.crawl.max_age_days
