@@ -31,15 +31,16 @@ class _Server(ThreadingHTTPServer):
 
 
 class LoopbackServer:
-    """A threaded HTTP server on 127.0.0.1 (a free port) that a test starts and stops."""
+    """A threaded HTTP server on 127.0.0.1 (or another loopback address; a free port) that a test starts and stops."""
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler], backlog: int | None = None) -> None:
-        self._server = _Server(("127.0.0.1", 0), handler, bind_and_activate=False)
+    def __init__(self, handler: type[BaseHTTPRequestHandler], backlog: int | None = None,
+                 host: str = "127.0.0.1") -> None:
+        self._server = _Server((host, 0), handler, bind_and_activate=False)
         self._server.request_queue_size = backlog or _Server.request_queue_size
         self._server.server_bind()
         self._server.server_activate()
         self.port = self._server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def start(self):
@@ -54,7 +55,7 @@ class LoopbackServer:
 class SiteServer(LoopbackServer):
     """Routes are path -> Resource, or path -> a function that writes the response itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Resource | Handler] = {}
         self.log: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
@@ -96,7 +97,7 @@ class SiteServer(LoopbackServer):
             def log_message(self, *args) -> None:
                 pass
 
-        super().__init__(_Handler)
+        super().__init__(_Handler, host=host)
 
     def add(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8", **kw) -> str:
         if isinstance(body, str):
