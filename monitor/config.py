@@ -52,6 +52,9 @@ class SearchSource:
     languages: tuple[str, ...] = ("en-US",)
     base_url: str = ""
     people: tuple[str, ...] = ()  # empty: everyone with search = true
+    every_hours: float = 6.0  # each query is asked again this long after it last answered
+    max_requests: int | None = None  # per run; None: the service's default (monitor/search.py)
+    delay: float | None = None  # seconds between requests to the service; None: its default
 
 
 @dataclass(frozen=True)
@@ -345,7 +348,8 @@ class _Reader:
 
     def search(self, data: dict, index: int) -> SearchSource:
         prefix = f"search[{index}]."
-        self.check_keys(data, {"service", "languages", "base_url", "people"}, prefix, "search", index)
+        keys = {"service", "languages", "base_url", "people", "every_hours", "max_requests", "delay"}
+        self.check_keys(data, keys, prefix, "search", index)
         service = self.string(data, "service", prefix, "search", index, required=True)
         if service not in SEARCH_SERVICES:
             raise self.fail(
@@ -359,6 +363,9 @@ class _Reader:
             languages=self.strings(data, "languages", prefix, "search", index) or ("en-US",),
             base_url=base_url,
             people=self.strings(data, "people", prefix, "search", index),
+            every_hours=self.number(data, "every_hours", prefix, 6.0, "search", index),
+            max_requests=self.number(data, "max_requests", prefix, None, "search", index, minimum=1, kind=int),
+            delay=self.number(data, "delay", prefix, None, "search", index),
         )
 
     def crawl(self, data: Any) -> CrawlSettings:

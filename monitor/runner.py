@@ -41,6 +41,7 @@ class RunSummary:
     health: list[str] = field(default_factory=list)  # sources failing run after run, or gone dark
     deferred: int = 0  # article URLs over crawl.max_urls_per_source, waiting for the next runs
     interrupted: bool = False  # stopped by SIGINT/SIGTERM: recorded `interrupted`, no alerts sent
+    searches_waiting: int = 0  # due search queries over their service's max_requests, sent next run
 
     def line(self) -> str:
         people = ", ".join(f"{p['person']} ({p['n']} articles)" for p in self.by_person[:5])
@@ -58,6 +59,8 @@ class RunSummary:
             )
         if self.deferred:
             text += f"; {self.deferred} URLs deferred to later runs (crawl.max_urls_per_source)"
+        if self.searches_waiting:
+            text += f"; {self.searches_waiting} due search queries left for the next run (max_requests)"
         if self.interrupted:
             text += "; interrupted before the end"
         if self.health:
@@ -132,6 +135,7 @@ def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbos
         by_service=search_counts(archive.db, run_id, started_at),
         health=[problem.line() for problem in problems],
         deferred=counts.get("deferred", 0),
+        searches_waiting=counts.get("searches_over_budget", 0),
         # SIGINT/SIGTERM: Scrapy closes the spider with "shutdown" and returns normally.
         interrupted=crawler.stats.get_value("finish_reason") != "finished",
     )
