@@ -170,11 +170,17 @@ class SourceSpider(scrapy.Spider):
         if self.ctx.backlog.admit(meta["source"], meta["kind"], request.url, meta.get("entry")):
             yield request
 
-    def backlog_requests(self, sources: list[str]):
-        """What earlier runs deferred for these sources, oldest first, within this run's budget."""
-        for source in sources:
-            for url, kind, entry in self.ctx.backlog.take(source):
-                yield self.article_request(url, source, kind, entry)
+    def backlog_requests(self, response: Response):
+        """What earlier runs deferred for this source, oldest first, within this run's budget.
+
+        Asked for once the source's own URL answers (even 304), from its callback: not when
+        it is down, and not as start requests, which Scrapy feeds in more slowly.
+        """
+        meta = response.meta
+        if not meta.get("top"):
+            return
+        for url, kind, entry in self.ctx.backlog.take(meta["source"]):
+            yield self.article_request(url, meta["source"], kind, entry)
 
     # -- callbacks ----------------------------------------------------------------------
 

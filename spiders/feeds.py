@@ -21,9 +21,9 @@ class FeedsSpider(SourceSpider):
     def feed_requests(self):
         for feed in self.ctx.config.feeds:
             yield self.source_request(feed.url, "feed", self.parse_feed, conditional=True, name=feed.name)
-        yield from self.backlog_requests([feed.url for feed in self.ctx.config.feeds])
 
     def parse_feed(self, response: Response):
+        yield from self.backlog_requests(response)
         if self.not_modified(response):
             return
         source = response.meta["source"]

@@ -29,9 +29,9 @@ class SitemapsSpider(SourceSpider):
     def sitemap_requests(self):
         for sitemap in self.ctx.config.sitemaps:
             yield self.source_request(sitemap.url, "sitemap", self.parse_sitemap, conditional=True)
-        yield from self.backlog_requests([sitemap.url for sitemap in self.ctx.config.sitemaps])
 
     def parse_sitemap(self, response: Response):
+        yield from self.backlog_requests(response)
         if self.not_modified(response):
             return
         source = response.meta["source"]

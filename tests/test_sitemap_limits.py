@@ -3,6 +3,7 @@ sitemap is spread over runs by crawl.max_urls_per_source with every URL stored o
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from http.server import BaseHTTPRequestHandler
@@ -17,8 +18,16 @@ from sqlite_utils import Database
 ANDRY = '[[person]]\nname = "Andry José Hernández Romero"\n'
 
 
+WORDS = ("court judge family lawyer prison hearing appeal letter visit transfer report officials "
+         "ministry embassy detainee release protest statement record evidence").split()
+
+
 def page(n: int) -> str:
-    return article_html(f"Hearing {n}", [f"Story {n}: relatives of Andry José Hernández Romero spoke."])
+    """An article about Andry whose text differs from every other page's (so none is a syndicated copy)."""
+    digest = hashlib.sha256(str(n).encode()).digest()
+    words = " ".join(WORDS[b % len(WORDS)] for b in digest)
+    return article_html(f"Hearing {n}", [f"Story {n}: relatives of Andry José Hernández Romero spoke.",
+                                         f"Notes {n}: {words}.", f"More {n}: {words[::-1]}."])
 
 
 def with_crawl(path: Path, **keys) -> Path:
