@@ -129,11 +129,10 @@ class CrawlContext:
         if self.progress:
             self.progress.finish(self.counts)
         now = utcnow()
-        waiting = pending_counts(self.archive.db)
         if self.backlog:
             self.backlog.close(complete)
-            waiting = pending_counts(self.archive.db)
-            self.counts["deferred"] = sum(waiting.get(url, 0) for url in self.sources)
+        waiting = pending_counts(self.archive.db)  # per source, after this run: what the next runs fetch
+        self.counts["deferred"] = sum(waiting.get(url, 0) for url in self.sources)
         for url, stats in self.sources.items():
             self._keep_validators(stats, complete)
             self._record_health(url, stats, now)
