@@ -86,6 +86,9 @@ def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
     if summary.alerts is not None:
         for line in summary.alerts.lines():
             click.echo(line)
+    if summary.interrupted:
+        click.echo(f"run {summary.run_id} interrupted (SIGINT/SIGTERM); the next run picks up the rest", err=True)
+        sys.exit(1)
 
 
 @cli.command()
@@ -369,6 +372,8 @@ def sources(config_path: str | None) -> None:
     for row in rows:
         when = f" {row.checked_at}" if row.checked_at else ""
         new = f", {row.new} new" if row.new else ""
+        if row.waiting:
+            new += f", {row.waiting} URLs waiting for later runs"
         click.echo(f"{row.kind:<8} {row.status}{when}{new}  {row.name or row.url}")
         if row.name:
             click.echo(f"         {row.url}")

@@ -55,6 +55,9 @@ class SearchSource:
     languages: tuple[str, ...] = ("en-US",)
     base_url: str = ""
     people: tuple[str, ...] = ()  # empty: everyone with search = true
+    every_hours: float = 6.0  # each query is asked again this long after it last answered
+    max_requests: int | None = None  # per run; None: the service's default (monitor/search.py)
+    delay: float | None = None  # seconds between requests to the service; None: its default
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class CrawlSettings:
     max_age_days: float | None = None
     # CIDRs the crawl may reach although they are private, loopback or link-local.
     allow_private_networks: tuple[str, ...] = ()
+    # Article requests one feed or sitemap may make per run; the rest wait for the next runs.
+    max_urls_per_source: int = 2000
 
 
 @dataclass(frozen=True)
@@ -373,7 +378,8 @@ class _Reader:
 
     def search(self, data: dict, index: int) -> SearchSource:
         prefix = f"search[{index}]."
-        self.check_keys(data, {"service", "languages", "base_url", "people"}, prefix, "search", index)
+        keys = {"service", "languages", "base_url", "people", "every_hours", "max_requests", "delay"}
+        self.check_keys(data, keys, prefix, "search", index)
         service = self.string(data, "service", prefix, "search", index, required=True)
         if service not in SEARCH_SERVICES:
             raise self.fail(
@@ -387,6 +393,9 @@ class _Reader:
             languages=self.strings(data, "languages", prefix, "search", index) or ("en-US",),
             base_url=base_url,
             people=self.strings(data, "people", prefix, "search", index),
+            every_hours=self.number(data, "every_hours", prefix, 6.0, "search", index),
+            max_requests=self.number(data, "max_requests", prefix, None, "search", index, minimum=1, kind=int),
+            delay=self.number(data, "delay", prefix, None, "search", index),
         )
 
     def crawl(self, data: Any) -> CrawlSettings:
@@ -403,6 +412,7 @@ class _Reader:
             "full_fetch_hours",
             "max_age_days",
             "allow_private_networks",
+            "max_urls_per_source",
         }
         self.check_keys(data, keys, "crawl.", "crawl")
         d = CrawlSettings()
@@ -419,6 +429,9 @@ class _Reader:
             full_fetch_hours=self.number(data, "full_fetch_hours", "crawl.", d.full_fetch_hours, "crawl"),
             max_age_days=self.number(data, "max_age_days", "crawl.", None, "crawl"),
             allow_private_networks=self.networks(data, "allow_private_networks", "crawl.", "crawl"),
+            max_urls_per_source=self.number(
+                data, "max_urls_per_source", "crawl.", d.max_urls_per_source, "crawl", minimum=1, kind=int
+            ),
         )
 
     def networks(self, data: dict, key: str, prefix: str, table: str) -> tuple[str, ...]:

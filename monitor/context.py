@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from .backlog import Backlog, pending_counts
 from .config import Config
 from .match import Watchlist, compile_watchlist
 from .store import Archive, utcnow
@@ -81,6 +82,10 @@ class CrawlContext:
     sources: dict[str, SourceStats] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     progress: Progress | None = None
+    backlog: Backlog | None = None
+    # Feeds, sitemaps and child sitemaps asked for this run: a sitemap index that lists
+    # itself, or A -> B -> A, is asked once (the configured URLs bypass the dupefilter).
+    visited: set[str] = field(default_factory=set)
 
     @classmethod
     def open(cls, config: Config, run_id: int | None, command: str, progress: str = "") -> CrawlContext:
@@ -90,12 +95,20 @@ class CrawlContext:
         if owns_run:
             run_id = archive.start_run(command)
         ctx = cls(config, archive, compile_watchlist(config.people), people_ids, run_id, owns_run)
+        ctx.backlog = Backlog(archive.db, config.crawl.max_urls_per_source)
         if progress in ("bar", "lines"):
             ctx.progress = Progress(progress)
         return ctx
 
     def source_stats(self, url: str, kind: str) -> SourceStats:
         return self.sources.setdefault(url, SourceStats(kind))
+
+    def first_visit(self, url: str) -> bool:
+        """True the first time this run asks for a source URL (feed, sitemap, child sitemap)."""
+        if url in self.visited:
+            return False
+        self.visited.add(url)
+        return True
 
     def error(self, source: str, kind: str, url: str, reason: str) -> None:
         """Report a bad page or source: stored with the run, counted against the source."""
@@ -116,15 +129,20 @@ class CrawlContext:
         if self.progress:
             self.progress.finish(self.counts)
         now = utcnow()
+        if self.backlog:
+            self.backlog.close(complete)
+        waiting = pending_counts(self.archive.db)  # per source, after this run: what the next runs fetch
+        self.counts["deferred"] = sum(waiting.get(url, 0) for url in self.sources)
         for url, stats in self.sources.items():
             self._keep_validators(stats, complete)
             self._record_health(url, stats, now)
             self.archive.record_source_result(
                 self.run_id, url, stats.kind, status=stats.status, fetched=stats.fetched,
                 new=stats.new, errors=len(stats.errors), error="\n".join(stats.errors[:20]) or None,
+                deferred=waiting.get(url, 0),
             )
         if self.owns_run:
-            self.archive.finish_run(self.run_id, **self.run_counts())
+            self.archive.finish_run(self.run_id, status="ok" if complete else "interrupted", **self.run_counts())
         self.archive.close()
 
     def _keep_validators(self, stats: SourceStats, complete: bool) -> None:

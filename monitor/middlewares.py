@@ -11,8 +11,6 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.task import deferLater
 
 
 class AlreadyStored(IgnoreRequest):
@@ -177,42 +175,67 @@ def not_html_reason(response: Response) -> str | None:
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's retries (429, 5xx, timeouts, dropped connections), with a pause before each.
+    """Scrapy's retries (429, 5xx, timeouts, dropped connections), spaced out without sleeping.
 
     The pause doubles with each attempt from `MONITOR_RETRY_BACKOFF` seconds; a
     Retry-After header is obeyed, and one beyond `MONITOR_RETRY_BACKOFF_MAX` means
-    "not this run": the failure is reported instead.
+    "not this run": the failure is reported instead. The pause is not a sleep here (that
+    would hold a downloader place, and enough of them stop every host): the host's
+    download slot delay grows to it and the retry goes back to the scheduler, so it waits
+    in that host's slot while other hosts go on. A good answer from the host puts its
+    delay back.
     """
 
-    def __init__(self, settings) -> None:
-        super().__init__(settings)
-        self.backoff = settings.getfloat("MONITOR_RETRY_BACKOFF", 1.0)
-        self.backoff_max = settings.getfloat("MONITOR_RETRY_BACKOFF_MAX", 60.0)
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler.settings)
+        self.crawler = crawler
+        self.backoff = crawler.settings.getfloat("MONITOR_RETRY_BACKOFF", 1.0)
+        self.backoff_max = crawler.settings.getfloat("MONITOR_RETRY_BACKOFF_MAX", 60.0)
+        self._base_delays: dict[str, float] = {}  # slot key -> its delay before backing off
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status not in self.retry_http_codes or request.meta.get("dont_retry"):
+            self._recovered(request)
             return response
         wait = _retry_after(response)
         if wait is not None and wait > self.backoff_max:
             return response
         retry = super().process_response(request, response)
         if isinstance(retry, Request):
-            await self._pause(retry, wait)
+            self._back_off(retry, wait)
         return retry
 
-    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
+    def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
         retry = super().process_exception(request, exception)
         if isinstance(retry, Request):
-            await self._pause(retry, None)
+            self._back_off(retry, None)
         return retry
 
-    async def _pause(self, retry: Request, wait: float | None) -> None:
+    def _back_off(self, retry: Request, wait: float | None) -> None:
         attempt = retry.meta.get("retry_times", 1)
         delay = wait if wait is not None else min(self.backoff * 2 ** (attempt - 1), self.backoff_max)
-        if delay > 0:
-            from twisted.internet import reactor  # the one Scrapy installed; importing earlier would pick another
+        key, slot = self._slot(retry)
+        if slot is None or delay <= 0:
+            return
+        self._base_delays.setdefault(key, slot.delay)
+        slot.delay = max(slot.delay, delay)
+        self.crawler.stats.inc_value("monitor/retry_backoffs")
 
-            await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
+    def _recovered(self, request: Request) -> None:
+        key, slot = self._slot(request)
+        if slot is not None and key in self._base_delays:
+            slot.delay = self._base_delays.pop(key)
+
+    def _slot(self, request: Request):
+        engine = self.crawler.engine
+        if engine is None:
+            return None, None
+        key = engine.downloader.get_slot_key(request)
+        return key, engine.downloader.slots.get(key)
 
 
 def _retry_after(response: Response) -> float | None:

@@ -41,6 +41,9 @@ class RunSummary:
     by_service: dict[str, dict[str, int]] = field(default_factory=dict)  # search service -> counts
     health: list[str] = field(default_factory=list)  # sources failing run after run, or gone dark
     not_alerted: str = ""  # new mentions that queued no alert, by reason, with the key to change
+    deferred: int = 0  # article URLs over crawl.max_urls_per_source, waiting for the next runs
+    interrupted: bool = False  # stopped by SIGINT/SIGTERM: recorded `interrupted`, no alerts sent
+    searches_waiting: int = 0  # due search queries over their service's max_requests, sent next run
 
     def line(self) -> str:
         people = ", ".join(f"{p['person']} ({p['n']} articles)" for p in self.by_person[:5])
@@ -56,6 +59,12 @@ class RunSummary:
             text += (
                 f"; {sum(len(v) for v in self.source_errors.values())} problems in {len(self.source_errors)} sources"
             )
+        if self.deferred:
+            text += f"; {self.deferred} URLs deferred to later runs (crawl.max_urls_per_source)"
+        if self.searches_waiting:
+            text += f"; {self.searches_waiting} due search queries left for the next run (max_requests)"
+        if self.interrupted:
+            text += "; interrupted before the end"
         if self.health:
             text += f"; {len(self.health)} sources need attention"
         if self.not_alerted:
@@ -89,10 +98,13 @@ def run_cycle(
             status = "error"
             try:
                 summary = crawl(config, run_id, archive, started_at, verbose)
-                status = "ok"
+                status = "interrupted" if summary.interrupted else "ok"
+            except KeyboardInterrupt:
+                status = "interrupted"
+                raise
             finally:
                 archive.finish_run(run_id, status=status, **_run_counts(archive, run_id, started_at))
-            if deliver is not None:
+            if deliver is not None and not summary.interrupted:  # a stopped run stops; the next delivers
                 summary.alerts = deliver(archive.db, config.alerts)
                 archive.db["runs"].update(run_id, getattr(summary.alerts, "run_counts", dict)())
             return summary
@@ -110,10 +122,10 @@ def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbos
     crawler = process.create_crawler("monitor")
     process.crawl(crawler)
     process.start()
-    ctx = getattr(crawler.spider, "ctx", None)
-    if ctx is None:  # Scrapy logs the failure and returns; without this the run would "succeed"
+    if crawler.spider is None or not crawler.spider.opened:
+        # Scrapy logs the failure and returns; without this the run would "succeed"
         raise MonitorError("the crawl could not start (Scrapy's error is above; run with -v for more)")
-    counts = ctx.counts
+    counts = crawler.spider.ctx.counts
     problems = source_problems(archive.db, run_id)
     queue_health_notices(archive.db, run_id, problems, config.alerts)  # once per episode, sent with the mentions
     return RunSummary(
@@ -127,6 +139,10 @@ def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbos
         by_service=search_counts(archive.db, run_id, started_at),
         health=[problem.line() for problem in problems],
         not_alerted=explain(not_alerted(archive.db, started_at, config.alerts), config.alerts),
+        deferred=counts.get("deferred", 0),
+        searches_waiting=counts.get("searches_over_budget", 0),
+        # SIGINT/SIGTERM: Scrapy closes the spider with "shutdown" and returns normally.
+        interrupted=crawler.stats.get_value("finish_reason") != "finished",
     )
 
 

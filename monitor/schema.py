@@ -341,6 +341,28 @@ def m005_health_alerts(db: Database) -> None:
 
 
 @migrations()
+def m006_pending_urls(db: Database) -> None:
+    """URLs a source listed over `crawl.max_urls_per_source`, fetched by later runs (monitor/backlog.py)."""
+    db["pending_urls"].create(
+        {
+            "id": int,
+            "source": str,  # the configured feed or sitemap URL
+            "kind": str,  # feed | sitemap
+            "url": str,
+            "title": str,
+            "text": str,
+            "published": str,
+            "outlet": str,
+            "first_seen_at": str,
+        },
+        pk="id",
+    )
+    db["pending_urls"].create_index(["url"], unique=True)
+    db["pending_urls"].create_index(["source", "id"])
+    db["run_sources"].add_column("deferred", int)
+
+
+@migrations()
 def m008_browser_review(db: Database) -> None:
     """Review from the browser (monitor/datasette/pages.py): who gave a verdict, and a real queue."""
     # The signed-in reviewer's id for verdicts given in `monitor serve`; empty from the CLI.

@@ -9,6 +9,7 @@ language. The spider fetches those URLs like feeds; `search_results` parses the 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
@@ -47,6 +48,8 @@ LIMITS = {
 }
 # GDELT asks for one request every 5 seconds; the others get a polite 2.
 SERVICE_DELAYS = {"google_news": 2.0, "bing_news": 2.0, "gdelt": 5.0}
+# Requests per service per run ([[search]] max_requests): about ten minutes of each delay.
+SERVICE_BUDGETS = {"google_news": 300, "bing_news": 300, "gdelt": 120}
 GDELT_TIMESPAN = "3months"  # the DOC API's whole window
 GDELT_MAX_RECORDS = 250
 
@@ -64,11 +67,13 @@ class SearchQuery:
     query: str  # the query text as sent
     url: str
     people: tuple[str, ...]  # configured names the batch asks about
+    bucket: str = ""  # which people it asks about, as a hash prefix (see `people_buckets`)
 
     @property
     def label(self) -> str:
         where = f" {self.language}" if self.language else ""
-        return f"{self.service}{where}: {', '.join(self.people)}"
+        bucket = f" #{self.bucket}" if self.bucket else ""
+        return f"{self.service}{where}{bucket}: {', '.join(self.people)}"
 
 
 # -- who and what to ask ------------------------------------------------------------------
@@ -214,10 +219,41 @@ def source_queries(search: SearchSource, people: Sequence[Person]) -> list[Searc
     base = (search.base_url or DEFAULT_BASE_URLS[search.service]).rstrip("/")
     languages: Iterable[str] = [""] if search.service == "gdelt" else dict.fromkeys(search.languages)
     return [
-        SearchQuery(search.service, language, query, query_url(search.service, base, query, language), names)
+        SearchQuery(search.service, language, query, query_url(search.service, base, query, language), names, bucket)
         for language in languages
-        for names, query in batch_terms(groups, search.service)
+        for bucket, members in people_buckets(groups, search.service)
+        for names, query in batch_terms(members, search.service)
     ]
+
+
+def people_buckets(
+    groups: Sequence[tuple[str, Sequence[str]]], service: str
+) -> list[tuple[str, list[tuple[str, Sequence[str]]]]]:
+    """People grouped into queries by a hash of their name, not by their place in the list.
+
+    A bucket is a prefix of the bits of each name's hash; it is split in two only while
+    its people do not fit one query. Adding someone therefore changes the one query they
+    land in (or splits it), never the others: their URLs, validators and history stay.
+    """
+    keyed = sorted((_name_bits(name), name, terms) for name, terms in groups)
+
+    def split(prefix: str, members: list) -> list:
+        terms = [t for _, _, person_terms in members for t in person_terms]
+        if len(members) <= 1 or _fits(terms, service) or len(prefix) >= _HASH_BITS:
+            return [(prefix, [(name, person_terms) for _, name, person_terms in members])]
+        depth = len(prefix)
+        return [part for bit in "01" for part in split(
+            prefix + bit, [m for m in members if m[0][depth] == bit]) if part[1]]
+
+    return split("", keyed) if keyed else []
+
+
+_HASH_BITS = 32
+
+
+def _name_bits(name: str) -> str:
+    digest = hashlib.sha256(" ".join(fold(w) for w in name.split()).encode()).digest()
+    return format(int.from_bytes(digest[:4], "big"), f"0{_HASH_BITS}b")
 
 
 def query_url(service: str, base: str, query: str, language: str = "") -> str:

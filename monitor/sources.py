@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from .backlog import pending_counts
 from .config import Config
 from .search import search_queries, service_of
 
@@ -19,6 +20,7 @@ class SourceRow:
     checked_at: str | None = None  # start of the run that last fetched it
     new: int = 0  # articles it added in that run
     error: str | None = None
+    waiting: int = 0  # article URLs over crawl.max_urls_per_source, for later runs
 
 
 def list_sources(config: Config) -> list[SourceRow]:
@@ -28,6 +30,7 @@ def list_sources(config: Config) -> list[SourceRow]:
     configured += [("site", s.start_url, s.name) for s in config.sites]
     configured += [("search", q.url, q.label) for q in search_queries(config)]
     last = last_results(config)
+    waiting = waiting_urls(config)
     rows = []
     for kind, url, name in configured:
         seen = last.get(url)
@@ -35,8 +38,19 @@ def list_sources(config: Config) -> list[SourceRow]:
             rows.append(SourceRow(kind, url, name, "never run"))
             continue
         rows.append(SourceRow(kind, url, name, seen["status"] or "ok", seen["started_at"], seen["new"] or 0,
-                              seen["error"]))
+                              seen["error"], waiting.get(url, 0)))
     return rows
+
+
+def waiting_urls(config: Config) -> dict[str, int]:
+    """source -> article URLs it listed over crawl.max_urls_per_source, not fetched yet."""
+    if not config.database.exists():
+        return {}
+    db = Database(config.database)
+    try:
+        return pending_counts(db)
+    finally:
+        db.close()
 
 
 def last_results(config: Config) -> dict[str, dict]:

@@ -81,7 +81,28 @@ def apply_crawl_settings(settings: BaseSettings, config_path: str | None = None)
 class SourceSpider(scrapy.Spider):
     """Base of the source spiders; subclasses yield source requests from `start()`."""
 
-    ctx: CrawlContext
+    _ctx: CrawlContext | None = None
+
+    @property
+    def ctx(self) -> CrawlContext:
+        """The run's context, opened on first use: after RunLockExtension took the lock.
+
+        Scrapy builds the spider before its extensions, so opening the run (a `runs` row)
+        in `from_crawler` would come before the lock.
+        """
+        if self._ctx is None:
+            settings = self.crawler.settings
+            self._ctx = CrawlContext.open(
+                config_from(settings),
+                settings.getint("MONITOR_RUN_ID") or None,
+                command=f"scrapy crawl {self.name}",
+                progress=settings.get("MONITOR_PROGRESS") or "",
+            )
+        return self._ctx
+
+    @property
+    def opened(self) -> bool:
+        return self._ctx is not None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -91,12 +112,6 @@ class SourceSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.ctx = CrawlContext.open(
-            config_from(crawler.settings),
-            crawler.settings.getint("MONITOR_RUN_ID") or None,
-            command=f"scrapy crawl {cls.name}",
-            progress=crawler.settings.get("MONITOR_PROGRESS") or "",
-        )
         crawler.signals.connect(spider.ctx_close, signal=signals.spider_closed)
         crawler.signals.connect(spider.response_seen, signal=signals.response_received)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
@@ -112,7 +127,8 @@ class SourceSpider(scrapy.Spider):
         return spider
 
     def ctx_close(self, reason: str = "finished") -> None:
-        self.ctx.close(complete=reason == "finished")
+        if self.opened:
+            self.ctx.close(complete=reason == "finished")
 
     # -- requests -----------------------------------------------------------------------
 
@@ -121,12 +137,16 @@ class SourceSpider(scrapy.Spider):
 
         `source` is given for requests a source leads to (a sitemap index's sitemaps);
         the configured URL itself is the `top` request, whose failure fails the source.
+        Only the configured URL bypasses the dupefilter (it is fetched every run); a URL a
+        source leads to goes through it, and through the run's visited set.
         """
+        if not source:
+            self.ctx.first_visit(url)
         return Request(
             url,
             callback=callback,
             errback=self.source_failed,
-            dont_filter=True,
+            dont_filter=not source,
             meta={"source": source or url, "kind": kind, "top": not source, "handle_httpstatus_list": [304], **meta},
         )
 
@@ -145,6 +165,30 @@ class SourceSpider(scrapy.Spider):
             return True
         self.ctx.error(source, kind, url, NOT_HTTP)
         return False
+
+    def admitted(self, request: Request):
+        """The article request, if its source has budget left this run (crawl.max_urls_per_source).
+
+        Over the budget it waits in the archive's backlog for a later run; one already
+        stored costs nothing and is not asked for at all.
+        """
+        meta = request.meta
+        if self.ctx.archive.has_article(request.url):
+            return
+        if self.ctx.backlog.admit(meta["source"], meta["kind"], request.url, meta.get("entry")):
+            yield request
+
+    def backlog_requests(self, response: Response):
+        """What earlier runs deferred for this source, oldest first, within this run's budget.
+
+        Asked for once the source's own URL answers (even 304), from its callback: not when
+        it is down, and not as start requests, which Scrapy feeds in more slowly.
+        """
+        meta = response.meta
+        if not meta.get("top"):
+            return
+        for url, kind, entry in self.ctx.backlog.take(meta["source"]):
+            yield self.article_request(url, meta["source"], kind, entry)
 
     # -- callbacks ----------------------------------------------------------------------
 

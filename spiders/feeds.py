@@ -24,6 +24,7 @@ class FeedsSpider(SourceSpider):
             yield self.source_request(feed.url, "feed", self.parse_feed, conditional=True, name=feed.name)
 
     def parse_feed(self, response: Response):
+        yield from self.backlog_requests(response)
         if self.not_modified(response):
             return
         source = response.meta["source"]
@@ -49,7 +50,7 @@ class FeedsSpider(SourceSpider):
         linked = entry.link and not (entry.link == entry.guid and not is_http_url(entry.link))
         if linked:
             if self.http_only(entry.link, source, "feed"):
-                yield self.article_request(entry.link, source, "feed", entry)
+                yield from self.admitted(self.article_request(entry.link, source, "feed", entry))
         elif entry.text:
             yield from self.linkless_entry(entry, source)
 

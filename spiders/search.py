@@ -9,11 +9,13 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from monitor.errors import ConfigError
 from monitor.feeds import FeedEntry
-from monitor.search import DEFAULT_BASE_URLS, SERVICE_DELAYS, SearchError, search_queries, unknown_people
+from monitor.search import DEFAULT_BASE_URLS, SearchError, unknown_people
 from monitor.search_results import is_google_redirect, parse_results
+from monitor.search_schedule import plan, service_delay, slot_name
 
-from .base import SourceSpider, _headers
+from .base import SourceSpider, _headers, config_from
 
 # Google News links are fetched after the other services' links, so a story they also
 # found is stored from the publisher's page before a Google stub could stand in for it.
@@ -26,10 +28,17 @@ class SearchSpider(SourceSpider):
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
+        try:
+            config = config_from(settings)
+        except ConfigError:
+            return  # reported when the spider opens
         slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
-        for service, base in DEFAULT_BASE_URLS.items():
-            host = base.split("://", 1)[1]
-            slots.setdefault(host, {"concurrency": 1, "delay": SERVICE_DELAYS[service]})
+        for service in {search.service for search in config.searches}:
+            # One request at a time, evenly spaced: "jitter" (Scrapy 2.19+) and
+            # "randomize_delay" (before) would otherwise halve GDELT's 5 s now and then.
+            slots.setdefault(slot_name(service), {
+                "concurrency": 1, "delay": service_delay(config, service), "jitter": 0, "randomize_delay": False,
+            })
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
 
     async def start(self):
@@ -41,9 +50,15 @@ class SearchSpider(SourceSpider):
         for search in config.searches:
             for name in unknown_people(search, config.people):
                 self.logger.warning("[[search]] %s: %r is not on the watchlist", search.service, name)
-        for query in search_queries(config):
+        schedule = plan(config, self.ctx.archive.db)
+        self.ctx.counts["searches_not_due"] = schedule.not_due
+        self.ctx.counts["searches_over_budget"] = sum(schedule.over_budget.values())
+        for query in schedule.send:
+            # Its service's own slot, whose delay AutoThrottle must not lower (it would
+            # bring GDELT's 5 s down to 1 s within three answers, and GDELT refuses).
             yield self.source_request(query.url, "search", self.parse_search, conditional=True,
-                                      service=query.service, name=query.label)
+                                      service=query.service, name=query.label,
+                                      download_slot=slot_name(query.service), autothrottle_dont_adjust_delay=True)
 
     def parse_search(self, response: Response):
         if self.not_modified(response):

@@ -11,6 +11,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from monitor.dates import parse_datetime
 from monitor.feeds import FeedEntry
+from monitor.urls import canonical_url
 
 from .base import SourceSpider
 
@@ -29,6 +30,7 @@ class SitemapsSpider(SourceSpider):
             yield self.source_request(sitemap.url, "sitemap", self.parse_sitemap, conditional=True)
 
     def parse_sitemap(self, response: Response):
+        yield from self.backlog_requests(response)
         if self.not_modified(response):
             return
         source = response.meta["source"]
@@ -43,19 +45,36 @@ class SitemapsSpider(SourceSpider):
             self.ctx.error(source, "sitemap", response.url, "empty sitemap")
         if sitemap.type == "sitemapindex":
             for entry in entries:
-                if (loc := entry.get("loc")) and self.http_only(url := response.urljoin(loc), source, "sitemap"):
+                if (url := self.entry_url(entry, response)) and self.ctx.first_visit(url):
                     yield self.source_request(url, "sitemap", self.parse_sitemap, source=source, conditional=True)
             return
         news = _news_fields(body)
         for entry in entries:
-            loc = entry.get("loc", "").strip()
-            if not loc or not self.http_only(loc, source, "sitemap"):
+            url = self.entry_url(entry, response)
+            if url is None:
                 continue
-            title, published = news.get(loc, ("", None))
+            title, published = news.get(entry.get("loc", "").strip(), ("", None))
             published = published or entry.get("lastmod")
             if self.too_old(published):
                 continue
-            yield self.article_request(loc, source, "sitemap", FeedEntry(loc, loc, title, "", published))
+            entry = FeedEntry(url, url, title, "", published)
+            yield from self.admitted(self.article_request(url, source, "sitemap", entry))
+
+    def entry_url(self, entry: dict, response: Response) -> str | None:
+        """One `<loc>` as an absolute http(s) URL, or None after reporting why it is unusable.
+
+        Each entry on its own: one bad `<loc>` costs that entry, never the ones after it.
+        """
+        loc = (entry.get("loc") or "").strip()
+        if not loc:
+            return None
+        try:
+            url = response.urljoin(loc)
+            canonical_url(url)  # what the article request will do with it
+        except ValueError as e:
+            self.ctx.error(response.meta["source"], "sitemap", loc, f"not a usable URL ({e})")
+            return None
+        return url if self.http_only(url, response.meta["source"], "sitemap") else None
 
     def too_old(self, published: str | None) -> bool:
         max_age = self.ctx.config.crawl.max_age_days

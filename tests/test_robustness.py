@@ -373,13 +373,21 @@ def test_full_fetch_hours_0_fetches_every_source_in_full_every_run(tmp_path, sit
 # -- archive integrity ----------------------------------------------------------------------
 
 
+def _stored_count(path: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("select count(*) from articles").fetchone()[0]
+    except sqlite3.Error:  # not created yet
+        return 0
+
+
 def test_sigkill_mid_run_then_rerun_leaves_every_article_once(tmp_path, site):
     """Killed while storing, the next run continues: consistent archive, each article once."""
     total = 40
 
     def slow(n: int):
         def handler(h) -> None:
-            time.sleep(0.1)
+            time.sleep(0.2)
             body = good_page(n).encode()
             h.send_response(200)
             h.send_header("Content-Type", "text/html; charset=utf-8")
@@ -395,8 +403,9 @@ def test_sigkill_mid_run_then_rerun_leaves_every_article_once(tmp_path, site):
     path = config(tmp_path, f'[[feed]]\nurl = "{site.base}/feed.xml"\n')
     process = start_monitor("run", "--no-alerts", "-c", str(path), out=subprocess.DEVNULL, err=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    # Kill once a few articles are stored (not merely fetched: under load, storing lags behind).
-    while time.monotonic() < deadline and process.poll() is None and stored_count(tmp_path / "mentions.db") < 3:
+    # Killed once the first articles are stored (not after N requests: how long those take
+    # depends on the machine and the server).
+    while _stored_count(tmp_path / "mentions.db") < 2 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait()
