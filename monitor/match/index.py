@@ -50,11 +50,14 @@ class Watchlist:
     exclude: list[tuple[Phrase, ...]]  # per person
     keys: list[str]  # vocab id -> folded token
     common_keys: frozenset[str] = frozenset()
+    # Person index -> indexes of their names in `names` (built once: per-article rules
+    # look up the few people mentioned, never scan every watched name).
+    by_person: list[list[int]] = field(default_factory=list)
     # Typo lookups of text words already seen (a watchlist lives for a whole crawl).
     fuzzy_cache: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     def names_of(self, person_index: int) -> list[NameModel]:
-        return [n for n in self.names if n.person == person_index]
+        return [self.names[i] for i in self.by_person[person_index]]
 
 
 def deletions(word: str, depth: int) -> set[str]:
@@ -127,7 +130,12 @@ def compile_watchlist(people: Sequence[Person]) -> Watchlist:
         for variant in deletions(key, delete_depth(len(key))):
             deletes.setdefault(variant, []).append(vid)
 
+    by_person: list[list[int]] = [[] for _ in people]
+    for n_index, name in enumerate(names):
+        by_person[name.person].append(n_index)
+
     return Watchlist(
+        by_person=by_person,
         people=people,
         names=names,
         vocab=vocab,

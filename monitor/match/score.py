@@ -99,12 +99,12 @@ def backrefs(
         return []
     taken = [(c.start, c.end) for c in accepted]
     wanted: dict[str, list[tuple[int, int, int]]] = {}  # key -> (person, name index, part)
-    for n_index, name in enumerate(watchlist.names):
-        if name.person not in first_strong:
-            continue
-        for p_index, part in enumerate(name.parts):
-            if part.role == "s" or (p_index == 0 and not part.common and len(name.parts) > 1):
-                wanted.setdefault(part.key, []).append((name.person, n_index, p_index))
+    for person in first_strong:
+        for n_index in watchlist.by_person[person]:
+            name = watchlist.names[n_index]
+            for p_index, part in enumerate(name.parts):
+                if part.role == "s" or (p_index == 0 and not part.common and len(name.parts) > 1):
+                    wanted.setdefault(part.key, []).append((person, n_index, p_index))
     keys = watchlist.keys
     out = []
     for i, token in enumerate(tokens):
