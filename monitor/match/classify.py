@@ -34,6 +34,8 @@ class Verdict:
     edits: int
     reasons: list[str] = field(default_factory=list)
     rejected: bool = False
+    # Score of a weak form with only a context word for support (score.py).
+    with_context: int = 85
 
 
 def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) -> Verdict:
@@ -56,7 +58,13 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
     if len(covered) == len(parts) and not initials:
         form = "alias" if name.alias else "full"
         if len(parts) <= 2 and not distinctive:
-            return Verdict(form, True, 90, edits, [f"{form} name{order_note}, but only common names"])
+            # "John Smith", "Wang Wei": thousands of people; a context word or a fuller
+            # form elsewhere in the text must say it is this one (rule common-full-name).
+            return Verdict(
+                form, False, 75, edits,
+                [f"{form} name{order_note}, but only very common names (common-full-name: needs context)"],
+                with_context=90,
+            )
         return Verdict(form, True, 98 if name.alias else 100, edits, [f"{form} name{order_note}"])
     if not s_covered:
         return Verdict("short", False, 0, edits, ["no surname in the run"], rejected=True)
@@ -71,6 +79,9 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
     if has_g1 and min(s_units) in s_covered:
         if distinctive:
             return Verdict("short", True, 95, edits, [f"first given name + first surname{order_note}"])
+        if len(s_covered) >= 2:
+            # Three very common words still narrow it down: "Darwin Colmenares Hernández".
+            return Verdict("short", True, 90, edits, [f"first given name + both surnames{order_note}, all very common"])
         return Verdict(
             "short", False, 75, edits, [f"first given name + first surname{order_note}, all very common"]
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .namedata import common, is_given, very_common
 from .names import COMMON_GIVEN, COMMON_NAMES, COMMON_SURNAMES, CONNECTORS, PARTICLES, TITLES
 from .normalize import GLUE_PUNCT, tokenize
 
@@ -78,7 +79,8 @@ def _surname_count(units: list[list[str]]) -> int:
     if len(units) <= 2:
         return 1
     second_last = units[-2]
-    given_like = second_last[0] in COMMON_GIVEN and second_last[0] not in COMMON_SURNAMES
+    key = second_last[0]
+    given_like = key not in COMMON_SURNAMES and (key in COMMON_GIVEN or is_given(key))
     return 1 if len(second_last) == 1 and given_like else 2
 
 
@@ -94,7 +96,7 @@ def parse_name(text: str, person: int, alias: bool = False) -> NameModel | None:
         n_surnames = min(_surname_count(units), len(units))
         g_units, s_units = units[: len(units) - n_surnames], units[len(units) - n_surnames :]
     parts = [
-        Part(key, role, unit, key in COMMON_NAMES)
+        Part(key, role, unit, very_common(key) or (key in COMMON_NAMES and common(key)))
         for role, group in (("g", g_units), ("s", s_units))
         for unit, words in enumerate(group)
         for key in words

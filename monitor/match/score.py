@@ -74,7 +74,7 @@ def decide(
             c.accepted = True
             c.reasons.append(f"weak form supported by a strong mention of the person: {c.score}")
         elif c.context:
-            c.score = CONTEXT_SUPPORTED - typo_cost(c, True)
+            c.score = v.with_context - typo_cost(c, True)
             c.accepted = True
             c.reasons.append(f"weak form supported by context {c.context}: {c.score}")
         else:
