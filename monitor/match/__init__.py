@@ -15,6 +15,7 @@ from .index import Watchlist, compile_watchlist
 from .lookup import resolve
 from .nearby import KeyIndex, snippet
 from .normalize import tokenize
+from .others import claim
 from .score import backrefs, decide, resolve_overlaps
 from .verify import Candidate, verify
 
@@ -35,8 +36,10 @@ def analyse(text: str, watchlist: Watchlist, title: str = "") -> list[Candidate]
     if not found:
         return []
     decide(found, watchlist, KeyIndex(tokens), title_keys, title_people)
-    found += backrefs(tokens, ids, [c for c in found if c.accepted], watchlist)
-    return found
+    claim(found, tokens, ids, text, watchlist)
+    refs = backrefs(tokens, ids, [c for c in found if c.accepted], watchlist)
+    claim(found + refs, tokens, ids, text, watchlist)
+    return found + refs
 
 
 def find_mentions(text: str, watchlist: Watchlist, *, title: str = "") -> list[Mention]:

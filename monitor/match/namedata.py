@@ -21,22 +21,25 @@ COMMON_RANK = 100
 
 
 @cache
-def _table() -> tuple[str, frozenset[str], frozenset[str]]:
-    """Given names as one newline-delimited string (compact: ~0.6 MB for ~95,000 names),
-    and the very common and the common words as sets."""
+def _table() -> tuple[str, str, frozenset[str], frozenset[str]]:
+    """Given names and all name words as newline-delimited strings (compact: ~0.6 and
+    1.1 MB, where sets of ~100,000 strings would take ~10 MB per worker), and the very
+    common and the common words as sets."""
     raw = resources.files(__package__).joinpath("data", "names.tsv.gz").read_bytes()
-    given, very, common = [], [], []
+    given, words, very, common = [], [], [], []
     for line in gzip.decompress(raw).decode("utf-8").splitlines():
         if line.startswith("#"):
             continue
         key, is_given, rank = line.split("\t")
+        words.append(key)
         if is_given == "1":
             given.append(key)
         if int(rank) <= VERY_COMMON_RANK:
             very.append(key)
         if int(rank) <= COMMON_RANK:
             common.append(key)
-    return "\n" + "\n".join(given) + "\n", frozenset(very), frozenset(common)
+    blob = "\n" + "\n".join(given) + "\n"
+    return blob, "\n" + "\n".join(words) + "\n", frozenset(very), frozenset(common)
 
 
 @lru_cache(maxsize=20_000)
@@ -47,9 +50,15 @@ def is_given(key: str) -> bool:
 
 def very_common(key: str) -> bool:
     """A folded word is among the most frequent first or last names of some country."""
-    return key in _table()[1]
+    return key in _table()[2]
 
 
 def common(key: str) -> bool:
     """A folded word is among the 100 most frequent first or last names of some country."""
-    return key in _table()[2]
+    return key in _table()[3]
+
+
+@lru_cache(maxsize=20_000)
+def known(key: str) -> bool:
+    """A folded word is a first or last name ranked within 1,000 somewhere, or a given name."""
+    return bool(key) and f"\n{key}\n" in _table()[1]
