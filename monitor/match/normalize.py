@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from functools import lru_cache
 
 from anyascii import anyascii
@@ -25,6 +26,9 @@ _POSSESSIVE = re.compile(r"['’ʼ][sS]$")
 _ELISION = re.compile(r"^(?:[dljmnstc]|qu)['’ʼ](?=[^\W\d_])")
 # Line-end hyphenation: "Hernán-\ndez" is one word when the piece after the break is lower case.
 _HYPHEN_BREAK = re.compile(r"[-\u00ad][ \t]*\r?\n[ \t]*$")
+
+# A lower-case letter right before a capital: where inline links glue two names.
+_CASE_SHIFT = re.compile(r"(?<=[^\W\d_])(?<![A-Z\u00c0-\u00de])(?=[A-Z\u00c0-\u00de])")
 
 GLUE_BREAK, GLUE_SPACE, GLUE_PUNCT = 0, 1, 2
 
@@ -123,3 +127,34 @@ def _mark_initials(tokens: list[Token], text: str) -> None:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             if nxt is not None and text[token.end + 1 : nxt.start].isspace():
                 nxt.glue = GLUE_SPACE
+
+
+def split_glued(tokens: list[Token], text: str, vocab: dict[str, int]) -> list[Token]:
+    """Split words glued by inline links ("NoemKristi" from "Kristi Noem</a>Kristi Lynn Noem")
+    where a lower-case letter meets a capital and both halves are watched name words, so
+    "McDonald" stays whole unless "mc" is somebody's name."""
+    cuts = [m.start() for m in _CASE_SHIFT.finditer(text)]
+    if not cuts:
+        return tokens
+    starts = [t.start for t in tokens]
+    split: dict[int, int] = {}
+    for cut in cuts:
+        i = bisect_right(starts, cut) - 1
+        token = tokens[i] if i >= 0 else None
+        if token is None or not token.start + 2 <= cut <= token.end - 2 or i in split:
+            continue
+        if fold(text[token.start : cut]) in vocab and fold(text[cut : token.end]) in vocab:
+            split[i] = cut
+    if not split:
+        return tokens
+    out: list[Token] = []
+    for i, token in enumerate(tokens):
+        cut = split.get(i)
+        if cut is None:
+            out.append(token)
+            continue
+        right = text[cut : token.end]
+        out.append(Token(token.start, cut, fold(text[token.start : cut]), token.cap, False, token.glue))
+        # The glued halves belong to two separate writings of a name: no run spans them.
+        out.append(Token(cut, token.end, fold(right), True, right.isupper(), GLUE_BREAK))
+    return out
