@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .forms import NameModel
+from .lookup import SHORT
 from .names import COMMON_NAMES, NOT_NAMES, PARTICLES, TITLES
 from .normalize import GLUE_BREAK, GLUE_SPACE, Token
 from .runs import Hit
@@ -54,6 +55,13 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
     initials = [h for h in hits if h.initial]
     word_given = [h for h in hits if parts[h.part].role == "g" and not h.initial]
     order_note = " (surname first)" if order == "reversed" else ""
+    slips = [h for h in hits if h.edits and len(tokens[h.token].key) <= SHORT]
+    if slips and not (len(covered) == len(parts) >= 3 and len(slips) == 1 and edits == slips[0].edits):
+        return Verdict(
+            "short", False, 0, edits,
+            ["a typo in a 3-4 letter word counts only inside the full name, the rest exact (typo-short)"],
+            rejected=True,
+        )
 
     if len(covered) == len(parts) and not initials:
         form = "alias" if name.alias else "full"

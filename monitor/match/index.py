@@ -6,7 +6,7 @@
   location becomes a candidate only when two neighbouring words form such a pair, so a
   single common word ("José", "Romero") never costs a verification.
 - `deletes`: SymSpell-style symmetric-delete table for typo lookup (one deletion for
-  tokens of 5+ letters, two for 8+), confirmed with rapidfuzz Levenshtein.
+  tokens of 3+ letters, two for 8+), confirmed with rapidfuzz Levenshtein.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def deletions(word: str, depth: int) -> set[str]:
 
 def delete_depth(length: int) -> int:
     """How many deletions the typo table holds for a token of this length."""
-    return 2 if length >= 8 else 1 if length >= 5 else 0
+    return 2 if length >= 8 else 1 if length >= 3 else 0
 
 
 def _phrases(words: Sequence[str]) -> tuple[Phrase, ...]:

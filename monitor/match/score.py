@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from .classify import Verdict, neighbour
 from .index import Watchlist
+from .lookup import SHORT
 from .names import COMMON_NAMES, NOT_NAMES, TITLES
 from .nearby import KeyIndex, phrases_near
 from .normalize import GLUE_BREAK, Token
@@ -111,7 +112,8 @@ def backrefs(
         if not token.cap or any(a <= token.start < b for a, b in taken):
             continue
         options = [(k, 0) for k in [token.key] if k in wanted]
-        options += [(keys[v], e) for v, e in (ids[i] or {}).items() if e and keys[v] in wanted]
+        if len(token.key) > SHORT:  # a slip in a short word counts only in a full name
+            options += [(keys[v], e) for v, e in (ids[i] or {}).items() if e and keys[v] in wanted]
         best = None
         for key, edits in options:
             for person, n_index, p_index in wanted[key]:
