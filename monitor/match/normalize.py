@@ -125,8 +125,11 @@ def _mark_initials(tokens: list[Token], text: str) -> None:
         if len(token.key) == 1 and token.cap and text[token.end : token.end + 1] == ".":
             token.initial = True
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            if nxt is not None and text[token.end + 1 : nxt.start].isspace():
+            gap = text[token.end + 1 : nxt.start] if nxt is not None else ""
+            if nxt is not None and gap.isspace():
                 nxt.glue = GLUE_SPACE
+            elif nxt is not None and gap.startswith(",") and (gap[1:].isspace() or not gap[1:]):
+                nxt.glue = GLUE_PUNCT  # "Mendoza R., Jorge": the comma between the blocks
 
 
 def split_glued(tokens: list[Token], text: str, vocab: dict[str, int]) -> list[Token]:
