@@ -65,6 +65,8 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
 
     if len(covered) == len(parts) and not initials:
         form = "alias" if name.alias else "full"
+        if name.origin:
+            order_note += f" ({name.origin}: another spelling of the configured name)"
         if len(parts) <= 2 and not distinctive:
             # "John Smith", "Wang Wei": thousands of people; a context word or a fuller
             # form elsewhere in the text must say it is this one (rule common-full-name).
@@ -91,7 +93,8 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
             # Three very common words still narrow it down: "Darwin Colmenares Hernández".
             return Verdict("short", True, 90, edits, [f"first given name + both surnames{order_note}, all very common"])
         return Verdict(
-            "short", False, 75, edits, [f"first given name + first surname{order_note}, all very common"]
+            "short", False, 75, edits, [f"first given name + first surname{order_note}, all very common"],
+            with_context=90,
         )
     if has_g1:
         return Verdict("short", False, 75, edits, ["first given name + maternal surname only"])

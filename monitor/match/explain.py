@@ -51,7 +51,11 @@ def explain(text: str, watchlist: Watchlist, person_name: str | None = None) -> 
             lines.append(
                 "  no candidate: no two neighbouring words of the text spell two parts of the name"
             )
+        shown = set()
         for c in sorted(mine, key=lambda c: c.start):
+            if (c.start, c.end, c.score, c.accepted) in shown:
+                continue  # the same words matched through another spelling of the name
+            shown.add((c.start, c.end, c.score, c.accepted))
             status = (
                 "REPORTED" if id(c) in reported
                 else "accepted but overlapped by a longer mention" if c.accepted

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from ..items import Person
 from .forms import NameModel, Part, parse_name
 from .names import COMMON_NAMES
 from .normalize import tokenize
+from .translit import variants
 
 _SHIFT = 1 << 22  # pair key = id_a * _SHIFT + id_b (vocabularies stay far below 4M tokens)
 # A token carried by this share of watched names (and at least _COMMON_MIN of them) is
@@ -88,7 +89,7 @@ def _with_commonness(names: list[NameModel], common: frozenset[str]) -> list[Nam
     for name in names:
         if any(p.key in common and not p.common for p in name.parts):
             parts = tuple(Part(p.key, p.role, p.unit, p.common or p.key in common) for p in name.parts)
-            name = NameModel(name.person, name.text, name.alias, parts, name.connector)
+            name = NameModel(name.person, name.text, name.alias, parts, name.connector, name.origin)
         out.append(name)
     return out
 
@@ -98,10 +99,16 @@ def compile_watchlist(people: Sequence[Person]) -> Watchlist:
     people = tuple(people)
     names: list[NameModel] = []
     for index, person in enumerate(people):
-        for text, alias in [(person.name, False)] + [(a, True) for a in person.aliases]:
+        configured = [(person.name, False)] + [(a, True) for a in person.aliases]
+        for text, alias in configured:
             model = parse_name(text, index, alias)
             if model is not None:
                 names.append(model)
+        for text, _alias in configured:
+            for spelling in variants(text):
+                model = parse_name(spelling, index, alias=True)
+                if model is not None:
+                    names.append(replace(model, origin="translit"))
     counts = Counter(key for name in names if not name.alias for key in {p.key for p in name.parts})
     threshold = max(_COMMON_MIN, int(_COMMON_SHARE * len(people)))
     common = frozenset(k for k, c in counts.items() if c >= threshold and k not in COMMON_NAMES)

@@ -104,6 +104,8 @@ def backrefs(
         for n_index in watchlist.by_person[person]:
             name = watchlist.names[n_index]
             for p_index, part in enumerate(name.parts):
+                if len(part.key) <= 2:
+                    continue  # an article kept in a surname ("El-Masri") is no reference
                 if part.role == "s" or (p_index == 0 and not part.common and len(name.parts) > 1):
                     wanted.setdefault(part.key, []).append((person, n_index, p_index))
     keys = watchlist.keys
