@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/match_speed.py [--articles N] [--sizes 10,1000,10000,50000]
 
-Text: real article bodies from ../shared/corpus (pages/*/truth/*.txt and
+Text: real article bodies from ../shared/corpus or $MONITOR_CORPUS (pages/*/truth/*.txt and
 pages/newspaper4k/*.txt), cut or repeated to 1,000 words; the labelled matching
 cases stand in when the corpus is absent. Watchlists are generated here (60%
 Spanish-style, 40% English-style names, padded with syllable-made surnames so the
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import time
@@ -30,7 +31,7 @@ def words(text: str) -> list[str]:
 
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "pages"
+CORPUS = Path(os.environ.get("MONITOR_CORPUS", ROOT.parent / "shared" / "corpus")) / "pages"
 CASES = ROOT / "tests" / "files" / "matching"
 
 SPANISH_GIVEN = words(

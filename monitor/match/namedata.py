@@ -22,9 +22,9 @@ COMMON_RANK = 100
 
 @cache
 def _table() -> tuple[str, str, frozenset[str], frozenset[str]]:
-    """Given names and all name words as newline-delimited strings (compact: ~0.6 and
-    1.1 MB, where sets of ~100,000 strings would take ~10 MB per worker), and the very
-    common and the common words as sets."""
+    """Given names and all name words as sorted newline-delimited strings (compact: ~0.6
+    and 1.1 MB, where sets of ~100,000 strings would take ~10 MB per worker), and the
+    very common and the common words as sets."""
     raw = resources.files(__package__).joinpath("data", "names.tsv.gz").read_bytes()
     given, words, very, common = [], [], [], []
     for line in gzip.decompress(raw).decode("utf-8").splitlines():
@@ -42,10 +42,30 @@ def _table() -> tuple[str, str, frozenset[str], frozenset[str]]:
     return blob, "\n" + "\n".join(words) + "\n", frozenset(very), frozenset(common)
 
 
+def _in_sorted(blob: str, key: str) -> bool:
+    """Binary search for a whole line `key` in a newline-delimited, sorted blob."""
+    lo, hi = 0, len(blob) - 1  # blob[lo] and blob[hi] are newlines
+    while lo < hi:
+        mid = blob.rfind("\n", lo, (lo + hi) // 2 + 1)
+        if mid <= lo:
+            mid = blob.find("\n", lo + 1)
+            if mid >= hi:
+                return blob[lo + 1 : hi] == key
+        end = blob.find("\n", mid + 1)
+        word = blob[mid + 1 : end]
+        if word == key:
+            return True
+        if word < key:
+            lo = end
+        else:
+            hi = mid
+    return False
+
+
 @lru_cache(maxsize=20_000)
 def is_given(key: str) -> bool:
     """A folded word is mostly a given name somewhere ("gregorio", "marisol"; not "silva")."""
-    return bool(key) and f"\n{key}\n" in _table()[0]
+    return bool(key) and _in_sorted(_table()[0], key)
 
 
 def very_common(key: str) -> bool:
@@ -61,4 +81,4 @@ def common(key: str) -> bool:
 @lru_cache(maxsize=20_000)
 def known(key: str) -> bool:
     """A folded word is a first or last name ranked within 1,000 somewhere, or a given name."""
-    return bool(key) and f"\n{key}\n" in _table()[1]
+    return bool(key) and _in_sorted(_table()[1], key)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from functools import lru_cache
 
 from anyascii import anyascii
@@ -28,7 +27,7 @@ _ELISION = re.compile(r"^(?:[dljmnstc]|qu)['’ʼ](?=[^\W\d_])")
 _HYPHEN_BREAK = re.compile(r"[-\u00ad][ \t]*\r?\n[ \t]*$")
 
 # A lower-case letter right before a capital: where inline links glue two names.
-_CASE_SHIFT = re.compile(r"(?<=[^\W\d_])(?<![A-Z\u00c0-\u00de])(?=[A-Z\u00c0-\u00de])")
+_CASE_SHIFT = re.compile(r"[a-z\u00df-\u00ff][A-Z\u00c0-\u00de]")
 
 GLUE_BREAK, GLUE_SPACE, GLUE_PUNCT = 0, 1, 2
 
@@ -136,18 +135,18 @@ def split_glued(tokens: list[Token], text: str, vocab: dict[str, int]) -> list[T
     """Split words glued by inline links ("NoemKristi" from "Kristi Noem</a>Kristi Lynn Noem")
     where a lower-case letter meets a capital and both halves are watched name words, so
     "McDonald" stays whole unless "mc" is somebody's name."""
-    cuts = [m.start() for m in _CASE_SHIFT.finditer(text)]
-    if not cuts:
-        return tokens
-    starts = [t.start for t in tokens]
     split: dict[int, int] = {}
-    for cut in cuts:
-        i = bisect_right(starts, cut) - 1
-        token = tokens[i] if i >= 0 else None
-        if token is None or not token.start + 2 <= cut <= token.end - 2 or i in split:
-            continue
-        if fold(text[token.start : cut]) in vocab and fold(text[cut : token.end]) in vocab:
-            split[i] = cut
+    mixed = [
+        (i, w) for i, t in enumerate(tokens)
+        if t.cap and not t.upper and not (w := text[t.start : t.end])[1:].islower() and t.key not in vocab
+    ]
+    for i, word in mixed:
+        token = tokens[i]
+        for m in _CASE_SHIFT.finditer(word, 1):
+            cut = m.start() + 1
+            if fold(word[:cut]) in vocab and fold(word[cut:]) in vocab:
+                split[i] = token.start + cut
+                break
     if not split:
         return tokens
     out: list[Token] = []

@@ -75,7 +75,9 @@ def one_word_aliases(tokens: list[Token], watchlist: Watchlist) -> list[Candidat
     """A capitalized word that is a person's one-word alias ("Bambino"): weak, so it is
     reported only with a context word nearby (score 90) or a strong mention (rule
     one-word-alias)."""
-    out = []
+    out: list[Candidate] = []
+    if not watchlist.singles:
+        return out
     for i, token in enumerate(tokens):
         vid = watchlist.vocab.get(token.key)
         if vid is None or not token.cap or vid not in watchlist.singles:
