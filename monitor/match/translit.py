@@ -43,6 +43,9 @@ def variants(text: str) -> list[str]:
     Only for names with an "Abd" given name or an "al-/el-" surname; the result keeps the
     configured split between given names and surnames.
     """
+    lowered = text.lower()
+    if "abd" not in lowered and "al" not in lowered and "el" not in lowered:
+        return []  # the common case, cheaply: nothing to respell
     words = text.replace(",", " ").split()
     keys = [fold(w) for w in words]
     given_forms: list[list[str]] = []
