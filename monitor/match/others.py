@@ -132,21 +132,40 @@ def claim(
     runs = name_runs(tokens, text, watchlist.vocab)
     if not runs:
         return
-    strong = [c for c in candidates if c.accepted and c.verdict.strong]
+    strong: dict[int, list[int]] = {}
+    for c in candidates:
+        if c.accepted and c.verdict.strong:
+            strong.setdefault(c.person, []).append(c.start)
+    # Runs by word, latest first, so each candidate walks back only over runs sharing
+    # its words and stops at the first fitting one: a page with thousands of names
+    # stays near linear. Verdicts are cached per (run, name).
+    by_key: dict[str, list[NameRun]] = {}
+    for run in reversed(runs):
+        for key in set(run.keys):
+            by_key.setdefault(key, []).append(run)
+    verdicts: dict[tuple[int, int], str | None] = {}
     for c in todo:
         name = watchlist.names[c.name_index]
         keys = {tokens[h.token].key for h in c.hits}
-        latest: tuple[int, str | None] | None = None
-        for run in runs:
-            if run.start > c.start or not keys <= set(run.keys):
+        mine = max((s for s in strong.get(c.person, ()) if s < c.start), default=-1)
+        rarest = min(keys, key=lambda k: len(by_key.get(k, ())))
+        latest: tuple[int, str] | None = None
+        for run in by_key.get(rarest, ()):
+            if run.start > c.start:
                 continue
-            why = is_other(run, name, watchlist, ids)
-            if why and (latest is None or run.start >= latest[0]):
-                latest = (run.start, why)
+            if run.start < mine and not (run.start <= c.start and c.end <= run.end):
+                break  # the person's own strong mention is the later antecedent
+            if not keys <= set(run.keys):
+                continue
+            cached = (run.first, c.name_index)
+            if cached not in verdicts:
+                verdicts[cached] = is_other(run, name, watchlist, ids)
+            if verdicts[cached]:
+                latest = (run.start, verdicts[cached])
+                break
         if latest is None:
             continue
-        mine = [s.start for s in strong if s.person == c.person and s is not c and s.start < c.start]
-        if mine and max(mine) > latest[0] and not _inside(c, runs, latest[0]):
+        if mine > latest[0] and not _inside(c, runs, latest[0]):
             continue
         c.accepted = False
         c.reasons.append(f"{latest[1]}: this reference is theirs (other-person)")

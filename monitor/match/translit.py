@@ -16,6 +16,7 @@ from .normalize import fold
 
 _SPLIT_ABD = re.compile(r"^(abd)(el|al|ul|ol|ur|er|ar|u|e)?([a-z]{3,})$")
 _ARTICLE = frozenset({"al", "el", "ul"})
+_WORTH_A_LOOK = re.compile(r"(?i)\babd|\b[ae]l\b|\b[ae]l-")
 _PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ichna|ych)$")
 
 
@@ -43,8 +44,7 @@ def variants(text: str) -> list[str]:
     Only for names with an "Abd" given name or an "al-/el-" surname; the result keeps the
     configured split between given names and surnames.
     """
-    lowered = text.lower()
-    if "abd" not in lowered and "al" not in lowered and "el" not in lowered:
+    if not _WORTH_A_LOOK.search(text):
         return []  # the common case, cheaply: nothing to respell
     words = text.replace(",", " ").split()
     keys = [fold(w) for w in words]
