@@ -1,4 +1,4 @@
-"""Build monitor/match/data/names.tsv.gz, the compact name-knowledge table, from names-dataset.
+"""Build monitor/match/data/names.txt.gz, the compact name-knowledge table, from names-dataset.
 
 Usage: pip install names-dataset==3.3.1 && python tools/build_name_table.py
 
@@ -8,7 +8,8 @@ the matcher ships a derived table instead: one row per folded name word with its
 (lowest) rank in any country, and whether it is a given name: a first name of >= 90% one
 gender (not a surname some people carry as a first name) ranked at most a quarter as
 well as a last name ("Gregorio": 136th first name, 91st last name, given). Kept: given
-names ranked within GIVEN_RANK somewhere, and any word ranked within COMMON_RANK.
+names ranked within GIVEN_RANK somewhere, and any word ranked within COMMON_RANK;
+flagged: very common (VERY_COMMON_RANK) and common (LISTED_COMMON_RANK) words.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from monitor.match.normalize import fold
 
 GIVEN_RANK = 2000
 COMMON_RANK = 1000
-OUT = Path(__file__).resolve().parent.parent / "monitor" / "match" / "data" / "names.tsv.gz"
+# Ranked this high as a first or last name in some country: the word alone names
+# thousands of people there ("José", "Hernández", "Wang", "Wei", "Silva").
+VERY_COMMON_RANK = 10
+# A hand-listed common name (names.py) stays common only if the data agrees this far.
+LISTED_COMMON_RANK = 100
+OUT = Path(__file__).resolve().parent.parent / "monitor" / "match" / "data" / "names.txt.gz"
 
 
 def _load(name: str) -> dict:
@@ -52,19 +58,28 @@ def main() -> None:
                 gender = (entry or {}).get("gender") or {}
                 if gender and max(gender.values()) >= 0.9:
                     row[2] = 1
+    given, words, very, common = [], [], [], []
+    for key in sorted(rows):
+        g, s, gendered = rows[key]
+        is_given = bool(gendered and g is not None and (s is None or g < 4 * s))
+        rank = min(r for r in (g, s) if r is not None)
+        if not ((is_given and g <= GIVEN_RANK) or rank <= COMMON_RANK):
+            continue
+        words.append(key)
+        if is_given:
+            given.append(key)
+        if rank <= VERY_COMMON_RANK:
+            very.append(key)
+        if rank <= LISTED_COMMON_RANK:
+            common.append(key)
     OUT.parent.mkdir(parents=True, exist_ok=True)
+    # Four sorted word lists, one word a line, separated by "%" lines: given names, all
+    # kept words, very common, common. The matcher keeps the first two as single strings.
     # mtime=0: the same data builds the same bytes.
     with io.TextIOWrapper(gzip.GzipFile(OUT, "wb", 9, mtime=0), encoding="utf-8") as f:
-        f.write("# word\tgiven (1/0)\tbest rank (built by tools/build_name_table.py)\n")
-        kept = 0
-        for key in sorted(rows):
-            g, s, gendered = rows[key]
-            given = bool(gendered and g is not None and (s is None or g < 4 * s))
-            rank = min(r for r in (g, s) if r is not None)
-            if (given and g <= GIVEN_RANK) or rank <= COMMON_RANK:
-                f.write(f"{key}\t{int(given)}\t{rank}\n")
-                kept += 1
-    print(f"{kept} words -> {OUT} ({OUT.stat().st_size} bytes)")
+        f.write("\n%\n".join("\n".join(block) for block in (given, words, very, common)) + "\n")
+    print(f"{len(words)} words ({len(given)} given, {len(very)} very common) -> {OUT.name} "
+          f"({OUT.stat().st_size} bytes)")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """Name knowledge from real data: is a word a given name, and is it a very common name.
 
-The table `data/names.tsv.gz` is derived from names-dataset (MIT; first and last names
+The table `data/names.txt.gz` is derived from names-dataset (MIT; first and last names
 with per-country ranks from 491M public profiles in 105 countries) by
 tools/build_name_table.py and ships with the package: nothing is downloaded at run
-time. names-dataset itself takes 1.9 GB and 15 s to load; this table adds about 1 MB
-and 0.1 s per process (docs/matching.md, "Name knowledge").
+time. names-dataset itself takes 1.9 GB and 15 s to load; this table (0.66 MB on disk)
+adds about 5 MB and 0.05 s per process (docs/matching.md, "Name knowledge").
 """
 
 from __future__ import annotations
@@ -13,33 +13,20 @@ import gzip
 from functools import cache, lru_cache
 from importlib import resources
 
-# Ranked this high as a first or last name in some country: the word alone names
-# thousands of people there ("José", "Hernández", "Wang", "Wei", "Silva").
-VERY_COMMON_RANK = 10
-# A hand-listed common name (names.py) stays common only if the data agrees this far.
-COMMON_RANK = 100
-
 
 @cache
 def _table() -> tuple[str, str, frozenset[str], frozenset[str]]:
     """Given names and all name words as sorted newline-delimited strings (compact: ~0.6
     and 1.1 MB, where sets of ~100,000 strings would take ~10 MB per worker), and the
-    very common and the common words as sets."""
-    raw = resources.files(__package__).joinpath("data", "names.tsv.gz").read_bytes()
-    given, words, very, common = [], [], [], []
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        if line.startswith("#"):
-            continue
-        key, is_given, rank = line.split("\t")
-        words.append(key)
-        if is_given == "1":
-            given.append(key)
-        if int(rank) <= VERY_COMMON_RANK:
-            very.append(key)
-        if int(rank) <= COMMON_RANK:
-            common.append(key)
-    blob = "\n" + "\n".join(given) + "\n"
-    return blob, "\n" + "\n".join(words) + "\n", frozenset(very), frozenset(common)
+    very common (rank <= 10 somewhere) and common (<= 100) words as sets."""
+    raw = resources.files(__package__).joinpath("data", "names.txt.gz").read_bytes()
+    given, words, very, common = gzip.decompress(raw).decode("utf-8").split("\n%\n")
+    return (
+        f"\n{given}\n",
+        f"\n{words}\n",
+        frozenset(very.split("\n")),
+        frozenset(common.split()),
+    )
 
 
 def _in_sorted(blob: str, key: str) -> bool:
