@@ -37,6 +37,8 @@ class Verdict:
     rejected: bool = False
     # Score of a weak form with only a context word for support (score.py).
     with_context: int = 85
+    # Score of a weak form with no support at all, if it is still stored (None: dropped).
+    unsupported: int | None = None
 
 
 def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) -> Verdict:
@@ -74,6 +76,7 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
                 form, False, 75, edits,
                 [f"{form} name{order_note}, but only very common names (common-full-name: needs context)"],
                 with_context=90,
+                unsupported=80,  # stored for review, below the alert line
             )
         return Verdict(form, True, 98 if name.alias else 100, edits, [f"{form} name{order_note}"])
     if not s_covered:

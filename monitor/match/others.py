@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .forms import NameModel
 from .index import Watchlist
 from .namedata import is_given, known
-from .names import COMMON_NAMES, NOT_NAMES, TITLES
+from .names import COMMON_GIVEN, COMMON_NAMES, NOT_NAMES, TITLES
 from .normalize import GLUE_BREAK, GLUE_SPACE, Token
 from .verify import Candidate, is_unambiguous
 
@@ -75,6 +75,10 @@ def _joins(tokens: list[Token], text: str, j: int) -> bool:
     return _word(token)
 
 
+def _given_word(key: str) -> bool:
+    return key in COMMON_GIVEN or is_given(key)
+
+
 def _name_word(key: str, watchlist: Watchlist) -> bool:
     return key in COMMON_NAMES or key in watchlist.vocab or known(key)
 
@@ -84,7 +88,7 @@ def is_other(
 ) -> str | None:
     """Why `run` names someone other than `name`'s person (None: it may be them).
 
-    Other: a known name word before the watched surname that is not this person's
+    Other: a given name before the watched surname that is not this person's
     ("*Marisol* Quevedo", "*Luis Ernesto* Téllez Romero"), given names without the
     first one ("Rafael Sánchez" for Keyber Rafael Sánchez Lugo), or a different name
     word after the surnames ("Cristina Fernández *Acosta*").
@@ -100,7 +104,12 @@ def is_other(
         return None
     before, after = run.keys[:at], run.keys[at:]
     g1 = name.given[0].key if name.given else None
-    foreign = [k for k in before if k not in own and _name_word(k, watchlist)]
+    firsts = [k for k, key in enumerate(before) if key == g1 or key in spelled_as(g1, run, spelled, watchlist)]
+    if firsts:
+        # "US President Donald Trump", "NASA Administrator Jim Bridenstine": whatever
+        # precedes the person's own first name is a title or description.
+        before = before[firsts[0] :]
+    foreign = [k for k in before if k not in own and _given_word(k)]
     if before and before[0] not in (g1, *spelled_as(g1, run, spelled, watchlist)):
         if foreign or all(k in own for k in before):
             return f"the text names {' '.join(run.keys)!r}"

@@ -78,6 +78,10 @@ def decide(
             c.score = v.with_context - typo_cost(c, True)
             c.accepted = True
             c.reasons.append(f"weak form supported by context {c.context}: {c.score}")
+        elif v.unsupported is not None:
+            c.score = v.unsupported - typo_cost(c, False)
+            c.accepted = True
+            c.reasons.append(f"no context word or strong mention: {c.score}, stored below the alert line")
         else:
             c.score = v.base - typo_cost(c, False)
             c.reasons.append(
