@@ -57,6 +57,8 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
     initials = [h for h in hits if h.initial]
     word_given = [h for h in hits if parts[h.part].role == "g" and not h.initial]
     order_note = " (surname first)" if order == "reversed" else ""
+    if any(parts[h.part].role == "s" for h in initials):
+        order_note += " (initials: a surname as its initial)"
     slips = [h for h in hits if h.edits and len(tokens[h.token].key) <= SHORT]
     if slips and not (len(covered) == len(parts) >= 3 and len(slips) == 1 and edits == slips[0].edits):
         return Verdict(
@@ -78,7 +80,8 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
                 with_context=90,
                 unsupported=80,  # stored for review, below the alert line
             )
-        return Verdict(form, True, 98 if name.alias else 100, edits, [f"{form} name{order_note}"])
+        note = ", a slip in a short word (typo-short)" if slips else ""
+        return Verdict(form, True, 98 if name.alias else 100, edits, [f"{form} name{order_note}{note}"])
     if not s_covered:
         return Verdict("short", False, 0, edits, ["no surname in the run"], rejected=True)
     if word_given and not has_g1:
