@@ -1,11 +1,17 @@
-"""Precision, recall and F1 of the name matcher per variant type over the labelled set.
+"""Precision, recall and F1 of the name matcher per set and per variant class.
 
-Usage: python benchmarks/match_quality.py [--errors]
+Usage: python benchmarks/match_quality.py [--set base|dev|heldout|heldout2|all] [--min-score N] [--errors]
 
-Reads tests/files/matching/{people.json, generated_people.json, cases.jsonl,
-generated.jsonl}. A case counts per person: a watched person found in the text is a
-true positive if the case lists them, a false positive otherwise; a listed person not
-found is a false negative. `--min-score N` counts only mentions scoring at least N.
+Sets (tests/files/matching/):
+- base: people.json + generated_people.json, cases.jsonl + generated.jsonl
+- dev: people_v2.json, cases_v2.jsonl (the alert-line classes; tuned on)
+- heldout: people_v2.json, heldout.jsonl (written before tuning)
+- heldout2: people_heldout2.json, heldout2.jsonl (written after tuning, run once, never tuned on)
+
+A case counts per person: a watched person found in the text is a true positive if the
+case lists them, a false positive otherwise; a listed person not found is a false
+negative. Only mentions scoring at least `--min-score` count (default 90, the default
+`alerts.min_score`: what reaches an alert).
 """
 
 from __future__ import annotations
@@ -19,11 +25,17 @@ from monitor.items import Person
 from monitor.match import compile_watchlist, find_mentions
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "files" / "matching"
+SETS = {
+    "base": (("people.json", "generated_people.json"), ("cases.jsonl", "generated.jsonl")),
+    "dev": (("people_v2.json",), ("cases_v2.jsonl",)),
+    "heldout": (("people_v2.json",), ("heldout.jsonl",)),
+    "heldout2": (("people_heldout2.json",), ("heldout2.jsonl",)),
+}
 
 
-def load_people() -> list[Person]:
+def load_people(files: tuple[str, ...] = SETS["base"][0]) -> list[Person]:
     rows = []
-    for name in ("people.json", "generated_people.json"):
+    for name in files:
         rows += json.loads((DATA / name).read_text(encoding="utf-8"))
     return [
         Person(
@@ -36,24 +48,32 @@ def load_people() -> list[Person]:
     ]
 
 
-def load_cases() -> list[dict]:
+def load_cases(files: tuple[str, ...] = SETS["base"][1]) -> list[dict]:
     cases = []
-    for name in ("cases.jsonl", "generated.jsonl"):
+    for name in files:
         with open(DATA / name, encoding="utf-8") as f:
             cases += [json.loads(line) for line in f if line.strip()]
     return cases
 
 
-def evaluate(min_score: int = 0) -> tuple[dict[str, list[int]], list[str]]:
-    """{variant: [tp, fp, fn]} and a list of error descriptions."""
-    watchlist = compile_watchlist(load_people())
+def found_people(case: dict, watchlist, min_score: int) -> set[str]:
+    """Names of the watched people a case's text (and title) alerts on at `min_score`."""
+    mentions = find_mentions(case["text"], watchlist, title=case.get("title", ""))
+    found = {m.person.name for m in mentions if m.score >= min_score}
+    if case.get("title"):
+        title = find_mentions(case["title"], watchlist, title=case["title"])
+        found |= {m.person.name for m in title if m.score >= min_score}
+    return found
+
+
+def evaluate(min_score: int = 90, which: str = "base") -> tuple[dict[str, list[int]], list[str]]:
+    """{variant: [tp, fp, fn]} and a list of error descriptions, for one set."""
+    people_files, case_files = SETS[which]
+    watchlist = compile_watchlist(load_people(people_files))
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     errors = []
-    for case in load_cases():
-        mentions = find_mentions(case["text"], watchlist, title=case.get("title", ""))
-        found = {m.person.name for m in mentions if m.score >= min_score}
-        if case.get("title"):
-            found |= {m.person.name for m in find_mentions(case["title"], watchlist, title=case["title"])}
+    for case in load_cases(case_files):
+        found = found_people(case, watchlist, min_score)
         expected = set(case["people"])
         row = counts[case["variant"]]
         row[0] += len(found & expected)
@@ -72,12 +92,9 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--errors", action="store_true", help="list every wrong case")
-    parser.add_argument("--min-score", type=int, default=0)
-    args = parser.parse_args()
-    counts, errors = evaluate(args.min_score)
+def report(which: str, min_score: int, show_errors: bool) -> None:
+    counts, errors = evaluate(min_score, which)
+    print(f"\nset {which} (score >= {min_score})")
     print(f"{'variant':22} {'tp':>4} {'fp':>4} {'fn':>4} {'prec':>6} {'recall':>6} {'F1':>6}")
     total = [0, 0, 0]
     for variant in sorted(counts):
@@ -87,8 +104,18 @@ def main() -> None:
         print(f"{variant:22} {tp:4} {fp:4} {fn:4} {p:6.3f} {r:6.3f} {f:6.3f}")
     p, r, f = prf(*total)
     print(f"{'ALL':22} {total[0]:4} {total[1]:4} {total[2]:4} {p:6.3f} {r:6.3f} {f:6.3f}")
-    if args.errors:
+    if show_errors:
         print("\n".join(errors))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--errors", action="store_true", help="list every wrong case")
+    parser.add_argument("--min-score", type=int, default=90)
+    parser.add_argument("--set", default="all", choices=[*SETS, "all"])
+    args = parser.parse_args()
+    for which in SETS if args.set == "all" else [args.set]:
+        report(which, args.min_score, args.errors)
 
 
 if __name__ == "__main__":

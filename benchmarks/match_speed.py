@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/match_speed.py [--articles N] [--sizes 10,1000,10000,50000]
 
-Text: real article bodies from ../shared/corpus (pages/*/truth/*.txt and
+Text: real article bodies from ../shared/corpus or $MONITOR_CORPUS (pages/*/truth/*.txt and
 pages/newspaper4k/*.txt), cut or repeated to 1,000 words; the labelled matching
 cases stand in when the corpus is absent. Watchlists are generated here (60%
 Spanish-style, 40% English-style names, padded with syllable-made surnames so the
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import time
@@ -30,7 +31,7 @@ def words(text: str) -> list[str]:
 
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "pages"
+CORPUS = Path(os.environ.get("MONITOR_CORPUS", ROOT.parent / "shared" / "corpus")) / "pages"
 CASES = ROOT / "tests" / "files" / "matching"
 
 SPANISH_GIVEN = words(
@@ -113,6 +114,8 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=50)
     parser.add_argument("--sizes", default="10,1000,10000,50000")
     parser.add_argument("--naive-max", type=int, default=10000, help="largest size for the naive scan")
+    parser.add_argument("--extraction", type=int, default=10000, metavar="PEOPLE",
+                        help="also compare matching at PEOPLE with extraction of real pages (0: skip)")
     args = parser.parse_args()
     texts = articles(args.articles)
     print(f"{len(texts)} articles of {len(texts[0].split())} words; source: "
@@ -145,6 +148,32 @@ def main() -> None:
         print(f"{size:7} {compile_s:9.2f} {fast:8.0f} {ms:7.2f} {naive_s} {speedup} {mentions:8}")
     if base_ms:
         print(f"cost at 50k / cost at 1k: {ms / base_ms:.2f}x" if size == 50000 else "")
+    if args.extraction:
+        extraction_share(args.articles, args.extraction)
+
+
+def extraction_share(count: int, people: int) -> None:
+    """Matching time per article at `people` against trafilatura extraction of real pages."""
+    from common import page_html, require_corpus
+
+    from monitor.extract import extract_fields
+    from monitor.finder import article_mentions
+
+    pages = require_corpus()[:count]
+    htmls = [(page_html(p), p.get("url") or "http://127.0.0.1/") for p in pages]
+    t0 = time.perf_counter()
+    fields = [extract_fields(html, url) for html, url in htmls]
+    extract_ms = (time.perf_counter() - t0) * 1000 / len(htmls)
+    texts = [(f["title"], f["text"]) for f in fields if f]
+    watchlist = compile_watchlist(watchlist_people(people))
+    for title, text in texts:  # warm the typo cache as a crawl would
+        article_mentions(title, text, watchlist)
+    t0 = time.perf_counter()
+    for title, text in texts:
+        article_mentions(title, text, watchlist)
+    match_ms = (time.perf_counter() - t0) * 1000 / len(texts)
+    print(f"extraction {extract_ms:.1f} ms/page, matching at {people} people {match_ms:.2f} ms/article: "
+          f"{100 * match_ms / extract_ms:.1f}% of extraction")
 
 
 if __name__ == "__main__":

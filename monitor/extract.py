@@ -8,6 +8,7 @@ import re
 import trafilatura
 from lxml.etree import ParserError
 
+from .charset import repair
 from .items import Article, Page
 
 logger = logging.getLogger(__name__)
@@ -93,8 +94,8 @@ def _page_language(tree) -> str | None:
 def _article(page: Page, fields: dict, text_from: str) -> Article:
     return Article(
         url=page.url,
-        title=fields.get("title") or page.feed_title or "",
-        text=fields["text"],
+        title=repair(fields.get("title") or page.feed_title or ""),
+        text=repair(fields["text"]),
         source=page.source,
         published=fields.get("published") or page.feed_published or None,
         language=fields.get("language"),

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
+from monitor.charset import page_text
+
 from .base import SourceSpider
 
 
@@ -31,7 +33,7 @@ class SitesSpider(SourceSpider):
             return
         site = self.ctx.config.sites[meta["site"]]
         if meta.get("article"):
-            yield self.page(response.request, html=response.text, response=response)
+            yield self.page(response.request, html=page_text(response), response=response)
         if meta["depth_left"] <= 0:
             return
         # netloc, not hostname: Scrapy compares domains with the port included.

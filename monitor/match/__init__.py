@@ -14,7 +14,8 @@ from .explain import explain
 from .index import Watchlist, compile_watchlist
 from .lookup import resolve
 from .nearby import KeyIndex, snippet
-from .normalize import tokenize
+from .normalize import split_glued, tokenize
+from .others import claim
 from .score import backrefs, decide, resolve_overlaps
 from .verify import Candidate, verify
 
@@ -23,7 +24,7 @@ __all__ = ["Watchlist", "compile_watchlist", "explain", "find_mentions"]
 
 def analyse(text: str, watchlist: Watchlist, title: str = "") -> list[Candidate]:
     """Every candidate considered for `text`, scored, with `accepted` set on the reported ones."""
-    tokens = tokenize(text)
+    tokens = split_glued(tokenize(text), text, watchlist.vocab)
     ids = resolve(tokens, watchlist)
     found = verify(text, tokens, ids, watchlist)
     title_keys: set[str] = set()
@@ -35,8 +36,10 @@ def analyse(text: str, watchlist: Watchlist, title: str = "") -> list[Candidate]
     if not found:
         return []
     decide(found, watchlist, KeyIndex(tokens), title_keys, title_people)
-    found += backrefs(tokens, ids, [c for c in found if c.accepted], watchlist)
-    return found
+    claim(found, tokens, ids, text, watchlist)
+    refs = backrefs(tokens, ids, [c for c in found if c.accepted], watchlist)
+    claim(found + refs, tokens, ids, text, watchlist)
+    return found + refs
 
 
 def find_mentions(text: str, watchlist: Watchlist, *, title: str = "") -> list[Mention]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .forms import NameModel
+from .lookup import SHORT
 from .names import COMMON_NAMES, NOT_NAMES, PARTICLES, TITLES
 from .normalize import GLUE_BREAK, GLUE_SPACE, Token
 from .runs import Hit
@@ -34,6 +35,10 @@ class Verdict:
     edits: int
     reasons: list[str] = field(default_factory=list)
     rejected: bool = False
+    # Score of a weak form with only a context word for support (score.py).
+    with_context: int = 85
+    # Score of a weak form with no support at all, if it is still stored (None: dropped).
+    unsupported: int | None = None
 
 
 def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) -> Verdict:
@@ -52,12 +57,31 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
     initials = [h for h in hits if h.initial]
     word_given = [h for h in hits if parts[h.part].role == "g" and not h.initial]
     order_note = " (surname first)" if order == "reversed" else ""
+    if any(parts[h.part].role == "s" for h in initials):
+        order_note += " (initials: a surname as its initial)"
+    slips = [h for h in hits if h.edits and len(tokens[h.token].key) <= SHORT]
+    if slips and not (len(covered) == len(parts) >= 3 and len(slips) == 1 and edits == slips[0].edits):
+        return Verdict(
+            "short", False, 0, edits,
+            ["a typo in a 3-4 letter word counts only inside the full name, the rest exact (typo-short)"],
+            rejected=True,
+        )
 
     if len(covered) == len(parts) and not initials:
         form = "alias" if name.alias else "full"
+        if name.origin:
+            order_note += f" ({name.origin}: another spelling of the configured name)"
         if len(parts) <= 2 and not distinctive:
-            return Verdict(form, True, 90, edits, [f"{form} name{order_note}, but only common names"])
-        return Verdict(form, True, 98 if name.alias else 100, edits, [f"{form} name{order_note}"])
+            # "John Smith", "Wang Wei": thousands of people; a context word or a fuller
+            # form elsewhere in the text must say it is this one (rule common-full-name).
+            return Verdict(
+                form, False, 75, edits,
+                [f"{form} name{order_note}, but only very common names (common-full-name: needs context)"],
+                with_context=90,
+                unsupported=80,  # stored for review, below the alert line
+            )
+        note = ", a slip in a short word (typo-short)" if slips else ""
+        return Verdict(form, True, 98 if name.alias else 100, edits, [f"{form} name{order_note}{note}"])
     if not s_covered:
         return Verdict("short", False, 0, edits, ["no surname in the run"], rejected=True)
     if word_given and not has_g1:
@@ -71,8 +95,12 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
     if has_g1 and min(s_units) in s_covered:
         if distinctive:
             return Verdict("short", True, 95, edits, [f"first given name + first surname{order_note}"])
+        if len(s_covered) >= 2:
+            # Three very common words still narrow it down: "Darwin Colmenares Hernández".
+            return Verdict("short", True, 90, edits, [f"first given name + both surnames{order_note}, all very common"])
         return Verdict(
-            "short", False, 75, edits, [f"first given name + first surname{order_note}, all very common"]
+            "short", False, 75, edits, [f"first given name + first surname{order_note}, all very common"],
+            with_context=90,
         )
     if has_g1:
         return Verdict("short", False, 75, edits, ["first given name + maternal surname only"])

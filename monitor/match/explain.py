@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .index import Watchlist
-from .normalize import tokenize
+from .normalize import split_glued, tokenize
 
 
 def _people(watchlist: Watchlist, person_name: str | None) -> list[int]:
@@ -30,6 +30,11 @@ def explain(text: str, watchlist: Watchlist, person_name: str | None = None) -> 
     tokens = tokenize(text)
     keys = {t.key for t in tokens}
     lines = []
+    split = split_glued(tokens, text, watchlist.vocab)
+    if len(split) != len(tokens):
+        glued = sorted({text[t.start : t.end] for t in tokens} - {text[t.start : t.end] for t in split})
+        lines.append(f"glued-names: split {', '.join(glued)} where two watched name words meet")
+        keys |= {t.key for t in split}
     only_with_candidates = person_name is None and len(people) > 20
     for index in people:
         mine = [c for c in candidates if c.person == index]
@@ -46,7 +51,11 @@ def explain(text: str, watchlist: Watchlist, person_name: str | None = None) -> 
             lines.append(
                 "  no candidate: no two neighbouring words of the text spell two parts of the name"
             )
+        shown = set()
         for c in sorted(mine, key=lambda c: c.start):
+            if (c.start, c.end, c.score, c.accepted) in shown:
+                continue  # the same words matched through another spelling of the name
+            shown.add((c.start, c.end, c.score, c.accepted))
             status = (
                 "REPORTED" if id(c) in reported
                 else "accepted but overlapped by a longer mention" if c.accepted
@@ -60,6 +69,6 @@ def explain(text: str, watchlist: Watchlist, person_name: str | None = None) -> 
             )
             for reason in c.reasons:
                 lines.append(f"      {reason}")
-    if not lines:
+    if not lines or lines[-1].startswith("glued-names"):
         lines.append("no watched name has two neighbouring words in this text")
     return lines

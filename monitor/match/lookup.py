@@ -12,6 +12,8 @@ _FUZZY_CACHE_MAX = 200_000
 # How far a candidate pair may reach over particles and initials: "María de la Cruz",
 # "Andry J. Hernández".
 _MAX_SKIP = 3
+# Name words this short get no typo budget, except one slip inside a full name.
+SHORT = 4
 
 
 def edit_budget(length: int) -> int:
@@ -33,10 +35,18 @@ def token_edits(text_key: str, name_key: str, common: bool) -> int | None:
     """
     budget = edit_budget(max(len(text_key), len(name_key))) - (1 if common else 0)
     if budget <= 0:
-        return 0 if text_key == name_key else None
+        return 0 if text_key == name_key else short_typo(text_key, name_key)
     extra = 1 if text_key[0] != name_key[0] else 0
     dist = OSA.distance(text_key, name_key, score_cutoff=budget)
     return dist + extra if dist + extra <= budget else None
+
+
+def short_typo(text_key: str, name_key: str) -> int | None:
+    """1 for a one-letter slip in a 3-4 letter name word ("Soza" for Sosa, "Ely" for Eli),
+    same first letter; classify.py accepts it only inside the full name (rule typo-short)."""
+    if not (3 <= len(text_key) <= SHORT and 3 <= len(name_key) <= SHORT) or text_key[0] != name_key[0]:
+        return None
+    return 1 if OSA.distance(text_key, name_key, score_cutoff=1) == 1 else None
 
 
 def fuzzy_ids(key: str, watchlist: Watchlist) -> tuple[tuple[int, int], ...]:
@@ -64,8 +74,8 @@ def fuzzy_ids(key: str, watchlist: Watchlist) -> tuple[tuple[int, int], ...]:
 def resolve(tokens: list[Token], watchlist: Watchlist) -> list[dict[int, int] | None]:
     """For each token: {vocab id: edits} it may stand for, or None when it is no name word.
 
-    Typo lookup runs only for capitalized words of 4+ letters that are neither watchlist
-    tokens nor common names: exact hits need no capital (headlines, lower-case text).
+    Typo lookup runs only for capitalized words of 3+ letters that are not common names:
+    exact hits need no capital (headlines, lower-case text).
     """
     vocab = watchlist.vocab
     out: list[dict[int, int] | None] = []
@@ -74,7 +84,7 @@ def resolve(tokens: list[Token], watchlist: Watchlist) -> list[dict[int, int] | 
         found = None if vid is None else {vid: 0}
         # A watched token may still be a typo of another watched token (in a big
         # watchlist most spellings are somebody's name), so known tokens are looked up too.
-        if token.cap and len(token.key) >= 4 and token.key not in COMMON_NAMES:
+        if token.cap and len(token.key) >= 3 and token.key not in COMMON_NAMES:
             hits = fuzzy_ids(token.key, watchlist)
             if hits:
                 found = dict(hits) | (found or {})

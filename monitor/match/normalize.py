@@ -26,6 +26,9 @@ _ELISION = re.compile(r"^(?:[dljmnstc]|qu)['’ʼ](?=[^\W\d_])")
 # Line-end hyphenation: "Hernán-\ndez" is one word when the piece after the break is lower case.
 _HYPHEN_BREAK = re.compile(r"[-\u00ad][ \t]*\r?\n[ \t]*$")
 
+# A lower-case letter right before a capital: where inline links glue two names.
+_CASE_SHIFT = re.compile(r"[a-z\u00df-\u00ff][A-Z\u00c0-\u00de]")
+
 GLUE_BREAK, GLUE_SPACE, GLUE_PUNCT = 0, 1, 2
 
 
@@ -121,5 +124,39 @@ def _mark_initials(tokens: list[Token], text: str) -> None:
         if len(token.key) == 1 and token.cap and text[token.end : token.end + 1] == ".":
             token.initial = True
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            if nxt is not None and text[token.end + 1 : nxt.start].isspace():
+            gap = text[token.end + 1 : nxt.start] if nxt is not None else ""
+            if nxt is not None and gap.isspace():
                 nxt.glue = GLUE_SPACE
+            elif nxt is not None and gap.startswith(",") and (gap[1:].isspace() or not gap[1:]):
+                nxt.glue = GLUE_PUNCT  # "Mendoza R., Jorge": the comma between the blocks
+
+
+def split_glued(tokens: list[Token], text: str, vocab: dict[str, int]) -> list[Token]:
+    """Split words glued by inline links ("NoemKristi" from "Kristi Noem</a>Kristi Lynn Noem")
+    where a lower-case letter meets a capital and both halves are watched name words, so
+    "McDonald" stays whole unless "mc" is somebody's name."""
+    split: dict[int, int] = {}
+    mixed = [
+        (i, w) for i, t in enumerate(tokens)
+        if t.cap and not t.upper and not (w := text[t.start : t.end])[1:].islower() and t.key not in vocab
+    ]
+    for i, word in mixed:
+        token = tokens[i]
+        for m in _CASE_SHIFT.finditer(word, 1):
+            cut = m.start() + 1
+            if fold(word[:cut]) in vocab and fold(word[cut:]) in vocab:
+                split[i] = token.start + cut
+                break
+    if not split:
+        return tokens
+    out: list[Token] = []
+    for i, token in enumerate(tokens):
+        cut = split.get(i)
+        if cut is None:
+            out.append(token)
+            continue
+        right = text[cut : token.end]
+        out.append(Token(token.start, cut, fold(text[token.start : cut]), token.cap, False, token.glue))
+        # The glued halves belong to two separate writings of a name: no run spans them.
+        out.append(Token(cut, token.end, fold(right), True, right.isupper(), GLUE_BREAK))
+    return out

@@ -42,7 +42,9 @@ def match_part(
             edits = ids.get(vocab[part.key])
             if edits is not None and (best is None or edits < best.edits):
                 best = Hit(-1, index, edits)
-        elif token.initial and part.role == "g" and part.key[0] == token.key and best is None:
+        elif token.initial and part.key[0] == token.key and best is None and (part.role == "g" or part.unit > 0):
+            # Given names and later surnames are abbreviated: "J. A. Mendoza Ruiz",
+            # "Mendoza R., Jorge" (rule initials); a first surname never is.
             best = Hit(-1, index, 0, initial=True)
     return best
 

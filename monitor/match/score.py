@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from .classify import Verdict, neighbour
 from .index import Watchlist
+from .lookup import SHORT
 from .names import COMMON_NAMES, NOT_NAMES, TITLES
 from .nearby import KeyIndex, phrases_near
 from .normalize import GLUE_BREAK, Token
@@ -74,9 +75,13 @@ def decide(
             c.accepted = True
             c.reasons.append(f"weak form supported by a strong mention of the person: {c.score}")
         elif c.context:
-            c.score = CONTEXT_SUPPORTED - typo_cost(c, True)
+            c.score = v.with_context - typo_cost(c, True)
             c.accepted = True
             c.reasons.append(f"weak form supported by context {c.context}: {c.score}")
+        elif v.unsupported is not None:
+            c.score = v.unsupported - typo_cost(c, False)
+            c.accepted = True
+            c.reasons.append(f"no context word or strong mention: {c.score}, stored below the alert line")
         else:
             c.score = v.base - typo_cost(c, False)
             c.reasons.append(
@@ -99,19 +104,22 @@ def backrefs(
         return []
     taken = [(c.start, c.end) for c in accepted]
     wanted: dict[str, list[tuple[int, int, int]]] = {}  # key -> (person, name index, part)
-    for n_index, name in enumerate(watchlist.names):
-        if name.person not in first_strong:
-            continue
-        for p_index, part in enumerate(name.parts):
-            if part.role == "s" or (p_index == 0 and not part.common and len(name.parts) > 1):
-                wanted.setdefault(part.key, []).append((name.person, n_index, p_index))
+    for person in first_strong:
+        for n_index in watchlist.by_person[person]:
+            name = watchlist.names[n_index]
+            for p_index, part in enumerate(name.parts):
+                if len(part.key) <= 2:
+                    continue  # an article kept in a surname ("El-Masri") is no reference
+                if part.role == "s" or (p_index == 0 and not part.common and len(name.parts) > 1):
+                    wanted.setdefault(part.key, []).append((person, n_index, p_index))
     keys = watchlist.keys
     out = []
     for i, token in enumerate(tokens):
         if not token.cap or any(a <= token.start < b for a, b in taken):
             continue
         options = [(k, 0) for k in [token.key] if k in wanted]
-        options += [(keys[v], e) for v, e in (ids[i] or {}).items() if e and keys[v] in wanted]
+        if len(token.key) > SHORT:  # a slip in a short word counts only in a full name
+            options += [(keys[v], e) for v, e in (ids[i] or {}).items() if e and keys[v] in wanted]
         best = None
         for key, edits in options:
             for person, n_index, p_index in wanted[key]:

@@ -48,7 +48,7 @@ def verify(
 ) -> list[Candidate]:
     """Grow, order-check and classify every candidate the pair index proposes."""
     seen: set[tuple[int, tuple[int, ...]]] = set()
-    out: list[Candidate] = []
+    out: list[Candidate] = one_word_aliases(tokens, watchlist)
     for n_index, i, _j in candidates(tokens, ids, watchlist):
         name = watchlist.names[n_index]
         hits = grow(tokens, ids, name, watchlist.vocab, i)
@@ -68,4 +68,25 @@ def verify(
             verdict.rejected = not long_full
         start, end = tokens[run[0].token].start, tokens[run[-1].token].end
         out.append(Candidate(n_index, name.person, run, start, end, verdict))
+    return out
+
+
+def one_word_aliases(tokens: list[Token], watchlist: Watchlist) -> list[Candidate]:
+    """A capitalized word that is a person's one-word alias ("Bambino"): weak, so it is
+    reported only with a context word nearby (score 90) or a strong mention (rule
+    one-word-alias)."""
+    out: list[Candidate] = []
+    if not watchlist.singles:
+        return out
+    for i, token in enumerate(tokens):
+        vid = watchlist.vocab.get(token.key)
+        if vid is None or not token.cap or vid not in watchlist.singles:
+            continue
+        for n_index in watchlist.singles[vid]:
+            name = watchlist.names[n_index]
+            verdict = Verdict(
+                "alias", False, 70, 0, ["one-word alias: needs a context word or a strong mention (one-word-alias)"],
+                with_context=90,
+            )
+            out.append(Candidate(n_index, name.person, [Hit(i, 0, 0)], token.start, token.end, verdict))
     return out

@@ -1,0 +1,55 @@
+"""Page bytes -> text when the declared charset lies, and mojibake repaired in stored text.
+
+Pages declare UTF-8 and send cp1252 (the name comes out "Hern�ndez"), or declare
+ISO-8859-1/-15 and send UTF-8 ("HernÃ¡ndez"); some carry text that was already
+double-encoded upstream ("sanciÃ³n"). A name mangled either way matches nobody, so the
+bytes decide: strict UTF-8 when they are valid UTF-8 (multi-byte sequences almost never
+occur by chance in Latin-1 text), else cp1252; then ftfy repairs what remains.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import ftfy
+from scrapy.http import TextResponse
+
+_SINGLE_BYTE = frozenset({"latin_1", "iso8859_15", "cp1252", "iso8859_2", "ascii"})
+# Signs of UTF-8 read as Latin-1/cp1252: "Ã" or "Â" before a continuation-range
+# character, "â€" (quotes, dashes). Checked first, because ftfy costs milliseconds.
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|â€|Ã[\u00a0-\u00ff]")
+
+
+def _codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name.replace("-", "_")
+    except LookupError:
+        return ""
+
+
+def page_text(response: TextResponse) -> str:
+    """The page as text, decoded by what its bytes are rather than what it says it is."""
+    declared = _codec(response.encoding)
+    body = response.body
+    if body.isascii():
+        return response.text
+    if declared == "utf_8" and b"\xef\xbf\xbd" not in body:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return repair(body.decode("cp1252", errors="replace"))
+        return repair(response.text)
+    if declared in _SINGLE_BYTE:
+        try:
+            return repair(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
+    return repair(response.text)
+
+
+def repair(text: str) -> str:
+    """Text with mojibake ("sanciÃ³n", "HernÃ¡ndez") turned back into what was meant."""
+    if not _MOJIBAKE.search(text):
+        return text
+    return ftfy.fix_encoding(text)

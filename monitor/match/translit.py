@@ -1,0 +1,91 @@
+"""Spellings of one name across transliterations: Arabic "Abd al-" names and articles,
+Russian patronymics. Watched names get the other spellings as extra names (rule translit).
+
+Arabic names reach Latin script in many ways: "Abdelrahman", "Abdul Rahman", "Abd
+al-Rahman", "Abderrahmane" (the article assimilates before r, s, t, n, d, z, sh);
+"El-Masri", "al-Misri", "Elmasry". Typos cover vowel and y/i differences ("Misri",
+"Masry"); the word splits and articles need spelled-out variants. Russian patronymics
+("Ivanovich", "Sergeyevna") are middle names, never surnames.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .normalize import fold
+
+_SPLIT_ABD = re.compile(r"^(abd)(el|al|ul|ol|ur|er|ar|u|e)?([a-z]{3,})$")
+_ARTICLE = frozenset({"al", "el", "ul"})
+_WORTH_A_LOOK = re.compile(r"(?i)\babd|\b[ae]l\b|\b[ae]l-")
+_PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ichna|ych)$")
+
+
+def is_patronymic(key: str) -> bool:
+    """A Russian/Ukrainian patronymic ("ivanovich", "petrovna"): a middle name."""
+    return len(key) > 6 and bool(_PATRONYMIC.search(key))
+
+
+def is_abd(key: str) -> bool:
+    """The "Abd" prefix on its own ("abdel", "abdul", "abd"): the next word is the same given name."""
+    return bool(re.fullmatch(r"abd(?:el|al|ul|ol|u|e|ur|er|ar)?", key))
+
+
+def _abd_forms(rest: str) -> list[str]:
+    """Spellings of Abd + rest ("rahman"): glued, split, with the article."""
+    cap = rest.capitalize()
+    sun = rest[0] if rest[0] in "rstndz" else "l"
+    return [f"Abdel{rest}", f"Abdul{rest}", f"Abdul {cap}", f"Abdel {cap}", f"Abd al-{cap}",
+            f"Abd el-{cap}", f"Abda{sun}{rest}", f"Abde{sun}{rest}", f"Abdu{sun}{rest}"]
+
+
+def variants(text: str) -> list[str]:
+    """Other spellings of a watched name, as full names "surnames, given names"; [] if none.
+
+    Only for names with an "Abd" given name or an "al-/el-" surname; the result keeps the
+    configured split between given names and surnames.
+    """
+    if not _WORTH_A_LOOK.search(text):
+        return []  # the common case, cheaply: nothing to respell
+    words = text.replace(",", " ").split()
+    keys = [fold(w) for w in words]
+    given_forms: list[list[str]] = []
+    surname_forms: list[list[str]] = []
+    touched = False
+    i = 0
+    while i < len(keys):
+        key = keys[i]
+        glued = _SPLIT_ABD.match(key)
+        if glued and not is_abd(key):
+            given_forms.append([words[i], *_abd_forms(glued.group(3))])
+            touched = True
+        elif is_abd(key) and i + 1 < len(keys):
+            rest = re.sub(r"^(?:al|el|ul)-?", "", keys[i + 1])
+            given_forms.append([f"{words[i]} {words[i + 1]}", *_abd_forms(rest)])
+            touched = True
+            i += 1
+        elif (key in _ARTICLE and i + 1 < len(keys)) or re.match(r"^(?:al|el)-", words[i].lower()):
+            bare = keys[i + 1] if key in _ARTICLE else fold(words[i][3:])
+            cap = bare.capitalize()
+            surname_forms.append([f"El-{cap}", f"Al-{cap}", f"El{bare}", f"Al{bare}"])
+            touched = True
+            i += 1 if key in _ARTICLE else 0
+        else:
+            (surname_forms if surname_forms or i == len(keys) - 1 else given_forms).append([words[i]])
+        i += 1
+    if not touched or not surname_forms:
+        return []
+    out = []
+    for given in _product(given_forms):
+        for surname in _product(surname_forms):
+            out.append(f"{surname}, {given}")
+    # Spellings that differ only in hyphens and spaces split the words differently, so
+    # they stay; exact repeats go.
+    unique = dict.fromkeys(v for v in out if v.lower() != text.lower())
+    return list(unique)[:48]
+
+
+def _product(groups: list[list[str]]) -> list[str]:
+    combos = [""]
+    for group in groups:
+        combos = [f"{c} {g}".strip() for c in combos for g in group]
+    return combos

@@ -1,0 +1,38 @@
+"""Pages whose declared charset lies: names come out right in the archive and match (issue 14)."""
+
+from __future__ import annotations
+
+from badserver import monitor
+from conftest import write_config
+from pages import article_html, rss
+from sqlite_utils import Database
+
+ANDRY = '[[person]]\nname = "Andry José Hernández Romero"\ncontext = ["CECOT"]\n'
+STORY = "La sanción contra Andry José Hernández Romero, enviado al CECOT, sigue vigente."
+
+
+def test_wrong_declared_charsets_are_decoded_by_the_bytes(tmp_path, site):
+    page = article_html("Sanción en El Salvador", [STORY], lang="es")
+    # cp1252 bytes under a UTF-8 declaration; UTF-8 bytes under ISO-8859-15; and text
+    # that was double-encoded before it reached the page.
+    site.add("/a/cp1252.html", page.encode("cp1252"), "text/html; charset=utf-8")
+    site.add("/a/utf8.html", page.encode("utf-8"), "text/html; charset=ISO-8859-15")
+    doubled = page.replace("sanción", "sanciÃ³n").replace("Hernández", "HernÃ¡ndez")
+    site.add("/a/doubled.html", doubled.encode("utf-8"), "text/html; charset=utf-8")
+    feed = rss([{"title": f"Sanción {n}", "link": f"{site.base}/a/{n}.html"} for n in ("cp1252", "utf8", "doubled")])
+    site.add("/feed.xml", feed, "application/rss+xml")
+    path = write_config(tmp_path, f'[[feed]]\nurl = "{site.base}/feed.xml"\n', ANDRY)
+
+    result = monitor("run", "--no-alerts", "-c", str(path))
+
+    assert result.returncode == 0, result.stderr
+    db = Database(tmp_path / "mentions.db")
+    texts = {r["url"].rsplit("/", 1)[1]: r["text"] for r in db.query("select url, text from articles")}
+    assert set(texts) == {"cp1252.html", "utf8.html", "doubled.html"}
+    for name, text in texts.items():
+        assert "sanción contra Andry José Hernández Romero" in text, name
+        assert "Ã" not in text and "\ufffd" not in text, name
+    matched = {r["url"].rsplit("/", 1)[1]: r["matched"] for r in db.query(
+        "select a.url, m.matched from mentions m join articles a on a.id = m.article_id where m.field = 'text'"
+    )}
+    assert matched == dict.fromkeys(texts, "Andry José Hernández Romero")
