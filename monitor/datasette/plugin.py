@@ -36,6 +36,11 @@ def permission_allowed(datasette: Any, actor: dict | None, action: str) -> bool 
 
 
 @hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    return lambda app: pages.readable_rows(app, datasette)
+
+
+@hookimpl
 def menu_links(datasette: Any) -> list[dict]:
     return [{"href": datasette.urls.path("/-/people"), "label": "People"}]
 
