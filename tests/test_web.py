@@ -299,6 +299,8 @@ def test_datasette_row_pages_open_as_readable_pages_that_fit_a_phone(server, arc
         browser.get(server + "/mentions/articles/1")
         assert browser.current_url == server + "/-/article/1"
         assert browser.find_element(By.TAG_NAME, "h1").text == "Vigilia en Capacho"
+        # Times as people read them, in UTC although the server runs in Chicago.
+        assert "published 16 Mar 2025, 09:00 UTC" in browser.find_element(By.CLASS_NAME, "monitor-meta").text
         # The stored text's lines are paragraphs; the name broken across two of them is marked whole.
         paragraphs = [p.text for p in browser.find_elements(By.CSS_SELECTOR, ".monitor-text p")]
         assert len(paragraphs) == 2 and "CECOT prison in El Salvador" in paragraphs[1]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timezone
 from typing import Any
 
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
+from ..dates import parse_datetime
 from ..snippets import fold_text
 from . import pages
 from .pages import PLUGIN, REVIEW, marked
@@ -20,6 +22,19 @@ FTS_MARK = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 def prepare_connection(conn: Any) -> None:
     # deterministic lets SQLite use it in indexes and skip re-evaluation.
     conn.create_function("fold", 1, fold_text, deterministic=True)
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    env.filters["when"] = when
+
+
+def when(value: str | None) -> str:
+    """A stored ISO time as people read it, in UTC: "16 Mar 2025, 09:00 UTC"; a bare date stays."""
+    parsed = parse_datetime(value) if isinstance(value, str) and "T" in value else None
+    if parsed is None:
+        return value or "date unknown"
+    return parsed.astimezone(timezone.utc).strftime("%-d %b %Y, %H:%M UTC")
 
 
 @hookimpl
