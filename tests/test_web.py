@@ -327,3 +327,11 @@ def test_datasette_row_pages_open_as_readable_pages_that_fit_a_phone(server, arc
     # The row as data is unchanged.
     with urllib.request.urlopen(f"{server}/mentions/articles/1.json?_shape=objects") as answer:
         assert b"Vigilia en Capacho" in answer.read()
+
+
+def test_first_mentions_marks_the_name_in_each_snippet(server, browser):
+    browser.get(server + "/mentions/first_mentions")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+    marks = {r.find_element(By.CSS_SELECTOR, "td.col-person").text: [
+        " ".join(m.text.split()) for m in r.find_elements(By.CSS_SELECTOR, "td.col-snippet mark")] for r in rows}
+    assert marks == {ANDRY.name: [ANDRY.name], MERWIL.name: [MERWIL.name]}
