@@ -320,6 +320,11 @@ def test_datasette_row_pages_open_as_readable_pages_that_fit_a_phone(server, arc
         person = browser.find_element(By.LINK_TEXT, ANDRY.name).get_attribute("href")
         assert person == f"{server}/-/person/{_person_id(archive, ANDRY.name)}"
         assert _no_sideways_scroll(browser)
+        # Its stored fields link the ids they hold to the pages of what they name.
+        browser.find_element(By.CSS_SELECTOR, ".monitor-fields summary").click()
+        box = browser.find_element(By.CLASS_NAME, "monitor-fields")
+        links = {a.get_attribute("href") for a in box.find_elements(By.TAG_NAME, "a")}
+        assert {server + "/-/article/1", f"{server}/-/person/{_person_id(archive, ANDRY.name)}"} <= links
         browser.get(f"{server}/mentions/people/{_person_id(archive, MERWIL.name)}")
         assert browser.find_element(By.TAG_NAME, "h1").text == MERWIL.name
     finally:

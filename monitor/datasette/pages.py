@@ -97,7 +97,7 @@ async def mention_page(request: Any, datasette: Any) -> Response:
     raw = await _rows(datasette, "select * from mentions where id = :id", {"id": mention["id"]})
     return await _page(datasette, request, "monitor_mention.html", {
         "m": mention, "snippet_html": marked(mention["snippet"], mention["matched"]),
-        "fields": _fields(raw[0], skip=("snippet",)),
+        "fields": _fields(datasette, raw[0], skip=("snippet",)),
         "confidence": confidence(mention["person"], _aliases(mention["aliases"]), mention["matched"],
                                  bool(mention["alertable"])),
         "can_review": can_review})
@@ -146,7 +146,8 @@ async def article_page(request: Any, datasette: Any) -> Response:
     names = [m["matched"] for m in mentions]
     paragraphs = _paragraphs(article["text"] or "", names)
     return await _page(datasette, request, "monitor_article.html", {
-        "a": article, "paragraphs": paragraphs, "mentions": mentions, "fields": _fields(article, skip=("text",))})
+        "a": article, "paragraphs": paragraphs, "mentions": mentions,
+        "fields": _fields(datasette, article, skip=("text",))})
 
 
 async def css(request: Any, datasette: Any) -> Response:
@@ -180,10 +181,21 @@ def _paragraphs(text: str, names: list[str]) -> list[Markup]:
     return [Markup(p) for p in paragraphs if Markup(p).striptags().strip()]
 
 
-def _fields(row: dict, skip: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
+# Ids in the "all stored fields" box that link to the page of what they name.
+_ID_PAGES = {"person_id": "/-/person/", "article_id": "/-/article/", "story_id": "/-/article/"}
+
+
+def _fields(datasette: Any, row: dict, skip: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
     # Every stored column, for the "all stored fields" box; the text shown above is not repeated,
     # and columns the server hides (raw bodies) read as NULL and are left out.
-    return [(k, v) for k, v in row.items() if k not in skip and v is not None and v != ""]
+    fields = []
+    for key, value in row.items():
+        if key in skip or value is None or value == "":
+            continue
+        if key in _ID_PAGES and isinstance(value, int):
+            value = Markup(f'<a href="{datasette.urls.path(_ID_PAGES[key] + str(value))}">{value}</a>')
+        fields.append((key, value))
+    return fields
 
 
 def _aliases(raw: str | None) -> list[str]:
