@@ -34,7 +34,8 @@ def when(value: str | None) -> str:
     parsed = parse_datetime(value) if isinstance(value, str) and "T" in value else None
     if parsed is None:
         return value or "date unknown"
-    return parsed.astimezone(timezone.utc).strftime("%-d %b %Y, %H:%M UTC")
+    parsed = parsed.astimezone(timezone.utc)
+    return f"{parsed.day} {parsed:%b %Y, %H:%M} UTC"  # no %-d: not every C library has it
 
 
 @hookimpl
