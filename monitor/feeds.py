@@ -34,6 +34,7 @@ class ParsedFeed:
     title: str
     entries: tuple[FeedEntry, ...]
     problem: str = ""  # what feedparser complained about, when it still found entries
+    link: str = ""  # the site the feed says it is for (RSS <channel><link>, Atom's alternate link)
 
 
 class NotAFeed(ValueError):
@@ -48,7 +49,7 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
         raise NotAFeed(problem or "no feed found in the response")
     feed_title = parsed.feed.get("title", "")
     entries = tuple(_entry(e, feed_title) for e in parsed.entries)
-    return ParsedFeed(feed_title, entries, problem)
+    return ParsedFeed(feed_title, entries, problem, (parsed.feed.get("link") or "").strip())
 
 
 def parse_bytes(body: bytes, url: str, headers: dict[str, str] | None = None) -> feedparser.FeedParserDict:

@@ -9,6 +9,7 @@ from .finder import article_mentions
 from .lock import run_lock
 from .match import compile_watchlist
 from .store import Archive
+from .unalerted import explain, not_alerted
 
 
 @dataclass
@@ -18,12 +19,14 @@ class RematchSummary:
     mentions_new: int = 0
     alerts_queued: int = 0
     alerts: object = None
+    not_alerted: str = ""  # new mentions that queued no alert, by reason, with the key to change
 
     def line(self) -> str:
-        return (
+        text = (
             f"rematch {self.run_id}: {self.articles} articles searched, {self.mentions_new} new mentions, "
             f"{self.alerts_queued} alerts queued"
         )
+        return f"{text}; {self.not_alerted}" if self.not_alerted else text
 
 
 def rematch(config: Config, deliver=None) -> RematchSummary:
@@ -41,6 +44,8 @@ def rematch(config: Config, deliver=None) -> RematchSummary:
                 summary.mentions_new += len(saved.mention_ids)
                 summary.alerts_queued += saved.queued
             archive.finish_run(summary.run_id, mentions_new=summary.mentions_new)
+            started_at = archive.db["runs"].get(summary.run_id)["started_at"]
+            summary.not_alerted = explain(not_alerted(archive.db, started_at, config.alerts), config.alerts)
             if deliver is not None:
                 summary.alerts = deliver(archive.db, config.alerts)
             return summary

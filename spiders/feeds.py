@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from hashlib import sha256
+from urllib.parse import urlsplit
 
 from scrapy.http import Response
 
@@ -40,12 +42,15 @@ class FeedsSpider(SourceSpider):
             )
         self.remember_validators(response)
         outlet = response.meta.get("name") or feed.title
+        sites = {_site(response.url), _site(feed.link)} - {""}
         for entry in feed.entries:
-            yield from self.entry_requests(entry, source, outlet)
+            yield from self.entry_requests(entry, source, outlet, sites)
 
-    def entry_requests(self, entry: FeedEntry, source: str, outlet: str = ""):
+    def entry_requests(self, entry: FeedEntry, source: str, outlet: str = "", sites: set[str] = frozenset()):
         if outlet and entry.outlet == "":
-            entry = FeedEntry(entry.link, entry.guid, entry.title, entry.text, entry.published, outlet)
+            entry = replace(entry, outlet=outlet)
+        if not entry.link and (permalink := _guid_permalink(entry.guid, sites)):
+            entry = replace(entry, link=permalink)
         # feedparser copies a permalink guid into `link`: a "tag:" guid is no link to report.
         linked = entry.link and not (entry.link == entry.guid and not is_http_url(entry.link))
         if linked:
@@ -63,3 +68,21 @@ class FeedsSpider(SourceSpider):
         request = self.article_request(url, source, "feed", entry)
         if not self.ctx.archive.has_article(request.url):
             yield self.page(request, html="")
+
+
+def _guid_permalink(guid: str, sites: set[str]) -> str:
+    """An entry's http(s) guid on the feed's own site, taken as its permalink; else "".
+
+    Feeds often give an article's address only as a guid marked isPermaLink="false"; one on
+    the feed's site is the article's page. A guid elsewhere (or not http) is no address to
+    fetch, and the entry is stored as feed text.
+    """
+    return guid if is_http_url(guid) and _site(guid) in sites else ""
+
+
+def _site(url: str) -> str:
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    return host.lower().removeprefix("www.")

@@ -75,3 +75,21 @@ def test_not_alerted_counts_each_reason_once_per_person_and_story(tmp_path):
             "or queue them once with `monitor alerts backfill --since DATE`)")
     finally:
         world.archive.close()
+
+
+def test_rematch_says_why_new_mentions_did_not_alert(tmp_path, site):
+    paragraph = ("Merwil Gutiérrez Flores, deported to the CECOT prison in March, has not called his "
+                 "family since, his lawyers said on Thursday in Caracas.")
+    site.add("/news/merwil.html", article_html("Old news", [paragraph], date="2025-03-20"))
+    site.add("/feed.xml", rss([{"title": "merwil", "link": f"{site.base}/news/merwil.html"}]), "application/rss+xml")
+    feed = f'[[feed]]\nurl = "{site.base}/feed.xml"\n\n{ALERTS}'
+    config = write_config(tmp_path, feed, PEOPLE)
+    assert run_monitor("run", "-c", str(config)).returncode == 0
+    # Merwil joins the watchlist; the stored article names him, but it is months old.
+    write_config(tmp_path, feed, PEOPLE + '\n[[person]]\nname = "Merwil Gutiérrez Flores"\n')
+    result = run_monitor("rematch", "-c", str(config))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].endswith(
+        "1 new mentions, 0 alerts queued; 1 mention not alerted: 1 published more than 3 days ago "
+        "(raise alerts.backfill_days, or queue them once with `monitor alerts backfill --since DATE`)")
+    assert alerted_urls(tmp_path / "alerts") == []

@@ -228,3 +228,29 @@ def test_scrapy_crawl_feeds_works_from_the_project_root(tmp_path, news_site):
     db = Database(tmp_path / "mentions.db")
     assert ("news/andry.html", "Andry José Hernández Romero") in found(db)
     assert db["runs"].get(1)["command"] == "scrapy crawl feeds"
+
+
+def test_linkless_entry_with_a_guid_on_the_feeds_site_links_to_that_page(tmp_path, site):
+    story = "Lawyers for Andry José Hernández Romero, held at CECOT since March, filed a new petition."
+    site.add("/news/petition.html", article_html("A new petition", [story]))
+    brief = "<p>Andry José Hernández Romero's mother spoke to reporters in Capacho on Sunday.</p>"
+    items = "".join(
+        f'<item><title>{title}</title><guid isPermaLink="false">{guid}</guid>'
+        f"<description><![CDATA[{brief}]]></description></item>"
+        for title, guid in [("On the site", f"{site.base}/news/petition.html"),
+                            ("Elsewhere", "https://elsewhere.example/story/7"),
+                            ("Not a web address", "file:///etc/passwd")])
+    site.add("/feed.xml", '<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title>'
+             f"<link>{site.base}/</link>{items}</channel></rss>", "application/rss+xml")
+    config = write_config(tmp_path, f'[[feed]]\nurl = "{site.base}/feed.xml"\n', ANDRY)
+    result = run_monitor("run", "--no-alerts", "-c", str(config))
+    assert result.returncode == 0, result.stderr
+    db = Database(tmp_path / "mentions.db")
+    rows = {r["title"]: r for r in db.query("select url, title, text_from, text from articles")}
+    # The guid on the feed's own site is the entry's page: fetched, stored and linked as such.
+    assert rows["A new petition"]["url"] == f"{site.base}/news/petition.html"
+    assert rows["A new petition"]["text_from"] == "page"
+    # A guid on another site, or not http(s), is no address: the entry is kept as feed text.
+    for title in ("Elsewhere", "Not a web address"):
+        assert "monitor-entry=" in rows[title]["url"] and rows[title]["text_from"] == "feed", rows[title]
+    assert len(rows) == 3

@@ -105,8 +105,10 @@ def rows(path: Path, url: str) -> list[dict]:
 
 
 def test_home_and_database_pages_render(archive_path: Path) -> None:
-    home, database, article = fetch(archive_path, "/", "/mentions", "/mentions/articles/1")
+    home, database, row, article = fetch(archive_path, "/", "/mentions", "/mentions/articles/1", "/-/article/1")
     assert home.status_code == database.status_code == article.status_code == 200
+    # Datasette's row page of an article opens the readable article page.
+    assert row.status_code == 302 and row.headers["location"] == "/-/article/1"
     assert "Mention monitor archive" in home.text
     assert 'href="/mentions/latest_mentions_7d"' in home.text
     assert "Search all articles" in database.text

@@ -289,3 +289,54 @@ def test_a_reviewer_signs_in_and_rejects_a_mention(server, archive, browser):
         db.close()
     assert rows == [{"mention_id": mention_id, "verdict": "rejected", "note": "a baseball coach, not him",
                      "reviewer": "maria"}]
+
+
+def test_datasette_row_pages_open_as_readable_pages_that_fit_a_phone(server, archive, browser):
+    mention_id = _mention_id(archive, "https://diario.example/vigil")
+    browser.set_window_size(390, 844)
+    try:
+        # Links in Datasette's tables (the id column, a mention's article_id) lead to row pages.
+        browser.get(server + "/mentions/articles/1")
+        assert browser.current_url == server + "/-/article/1"
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Vigilia en Capacho"
+        # Times as people read them, in UTC although the server runs in Chicago.
+        assert "published 16 Mar 2025, 09:00 UTC" in browser.find_element(By.CLASS_NAME, "monitor-meta").text
+        # The stored text's lines are paragraphs; the name broken across two of them is marked whole.
+        paragraphs = [p.text for p in browser.find_elements(By.CSS_SELECTOR, ".monitor-text p")]
+        assert len(paragraphs) == 2 and "CECOT prison in El Salvador" in paragraphs[1]
+        marks = browser.find_elements(By.CSS_SELECTOR, ".monitor-text mark")
+        assert " ".join(m.text for m in marks) == ANDRY.name
+        assert not browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns")
+        # Technical columns wait in a closed box at the end; opening it shows them, still on the phone.
+        body = browser.find_element(By.TAG_NAME, "body").text
+        assert "url_key" not in body and "fingerprint" not in body
+        assert _no_sideways_scroll(browser)
+        browser.find_element(By.CSS_SELECTOR, ".monitor-fields summary").click()
+        assert "url_key" in browser.find_element(By.CLASS_NAME, "monitor-fields").text
+        assert _no_sideways_scroll(browser)
+        _shot(browser, "article-phone.png")
+        browser.get(f"{server}/mentions/mentions/{mention_id}")
+        assert browser.current_url == f"{server}/-/mention/{mention_id}"
+        person = browser.find_element(By.LINK_TEXT, ANDRY.name).get_attribute("href")
+        assert person == f"{server}/-/person/{_person_id(archive, ANDRY.name)}"
+        assert _no_sideways_scroll(browser)
+        # Its stored fields link the ids they hold to the pages of what they name.
+        browser.find_element(By.CSS_SELECTOR, ".monitor-fields summary").click()
+        box = browser.find_element(By.CLASS_NAME, "monitor-fields")
+        links = {a.get_attribute("href") for a in box.find_elements(By.TAG_NAME, "a")}
+        assert {server + "/-/article/1", f"{server}/-/person/{_person_id(archive, ANDRY.name)}"} <= links
+        browser.get(f"{server}/mentions/people/{_person_id(archive, MERWIL.name)}")
+        assert browser.find_element(By.TAG_NAME, "h1").text == MERWIL.name
+    finally:
+        browser.set_window_size(1100, 900)
+    # The row as data is unchanged.
+    with urllib.request.urlopen(f"{server}/mentions/articles/1.json?_shape=objects") as answer:
+        assert b"Vigilia en Capacho" in answer.read()
+
+
+def test_first_mentions_marks_the_name_in_each_snippet(server, browser):
+    browser.get(server + "/mentions/first_mentions")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+    marks = {r.find_element(By.CSS_SELECTOR, "td.col-person").text: [
+        " ".join(m.text.split()) for m in r.find_elements(By.CSS_SELECTOR, "td.col-snippet mark")] for r in rows}
+    assert marks == {ANDRY.name: [ANDRY.name], MERWIL.name: [MERWIL.name]}

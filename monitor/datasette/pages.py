@@ -94,8 +94,10 @@ async def person_page(request: Any, datasette: Any) -> Response:
 async def mention_page(request: Any, datasette: Any) -> Response:
     mention = await _mention(datasette, int(request.url_vars["id"]))
     can_review = await datasette.permission_allowed(request.actor, REVIEW, default=False)
+    raw = await _rows(datasette, "select * from mentions where id = :id", {"id": mention["id"]})
     return await _page(datasette, request, "monitor_mention.html", {
         "m": mention, "snippet_html": marked(mention["snippet"], mention["matched"]),
+        "fields": _fields(datasette, raw[0], skip=("snippet",)),
         "confidence": confidence(mention["person"], _aliases(mention["aliases"]), mention["matched"],
                                  bool(mention["alertable"])),
         "can_review": can_review})
@@ -142,9 +144,10 @@ async def article_page(request: Any, datasette: Any) -> Response:
                            "from mentions m join people p on p.id = m.person_id where m.article_id = :id "
                            "order by m.id", {"id": aid})
     names = [m["matched"] for m in mentions]
-    paragraphs = [_mark_all(p, names) for p in (article["text"] or "").split("\n") if p.strip()]
+    paragraphs = _paragraphs(article["text"] or "", names)
     return await _page(datasette, request, "monitor_article.html", {
-        "a": article, "paragraphs": paragraphs, "mentions": mentions})
+        "a": article, "paragraphs": paragraphs, "mentions": mentions,
+        "fields": _fields(datasette, article, skip=("text",))})
 
 
 async def css(request: Any, datasette: Any) -> Response:
@@ -159,12 +162,40 @@ async def _mention(datasette: Any, mention_id: int) -> dict:
     return found[0]
 
 
-def _mark_all(paragraph: str, names: list[str]) -> Markup:
-    out = str(escape(paragraph))
+def _paragraphs(text: str, names: list[str]) -> list[Markup]:
+    """The text as paragraphs (one per line), every name marked, even one broken across lines."""
+    pieces = [(text or "", False)]
     for name in sorted(set(names), key=len, reverse=True):
-        pieces = highlight(out, str(escape(name)))
-        out = "".join(f"<mark>{t}</mark>" if hit else t for t, hit in pieces)
-    return Markup(out)
+        pieces = [part for piece, hit in pieces
+                  for part in ([(piece, True)] if hit else highlight(piece, name))]
+    paragraphs, current = [], ""
+    for piece, hit in pieces:
+        lines = piece.split("\n")
+        for i, line in enumerate(lines):
+            if i:  # a line break: close this paragraph (and a mark open across it), start the next
+                paragraphs.append(current)
+                current = ""
+            if line:
+                current += f"<mark>{escape(line)}</mark>" if hit else str(escape(line))
+    paragraphs.append(current)
+    return [Markup(p) for p in paragraphs if Markup(p).striptags().strip()]
+
+
+# Ids in the "all stored fields" box that link to the page of what they name.
+_ID_PAGES = {"person_id": "/-/person/", "article_id": "/-/article/", "story_id": "/-/article/"}
+
+
+def _fields(datasette: Any, row: dict, skip: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
+    # Every stored column, for the "all stored fields" box; the text shown above is not repeated,
+    # and columns the server hides (raw bodies) read as NULL and are left out.
+    fields = []
+    for key, value in row.items():
+        if key in skip or value is None or value == "":
+            continue
+        if key in _ID_PAGES and isinstance(value, int):
+            value = Markup(f'<a href="{datasette.urls.path(_ID_PAGES[key] + str(value))}">{value}</a>')
+        fields.append((key, value))
+    return fields
 
 
 def _aliases(raw: str | None) -> list[str]:
@@ -183,3 +214,40 @@ ROUTES = [
     (r"^/-/mention/(?P<id>\d+)/review$", review_post),
     (r"^/-/article/(?P<id>\d+)$", article_page),
 ]
+
+# Datasette's own row pages of these tables, sent to the readable page of the same row.
+_READABLE = {"articles": "/-/article/", "mentions": "/-/mention/", "people": "/-/person/"}
+
+
+def readable_rows(app: Any, datasette: Any) -> Any:
+    """An ASGI app sending HTML row pages of articles, mentions and people to their readable pages.
+
+    Datasette's row page is one table cell per column (17 for an article, its text squeezed
+    into one of them); the readable pages show the same row for people, with every stored
+    field in a box at the end. The .json and .csv forms of a row are left as they are.
+    """
+
+    async def redirecting(scope: dict, receive: Any, send: Any) -> None:
+        target = _readable_target(scope, datasette) if scope["type"] == "http" else None
+        if target is None:
+            await app(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": 302,
+                    "headers": [(b"location", target.encode()), (b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+
+    return redirecting
+
+
+def _readable_target(scope: dict, datasette: Any) -> str | None:
+    if scope.get("method") not in ("GET", "HEAD"):
+        return None
+    name = (datasette.plugin_config(PLUGIN) or {}).get("database")
+    prefix = datasette.urls.database(name) + "/" if name else None
+    path = scope.get("path", "")
+    if not prefix or not path.startswith(prefix):
+        return None
+    table, _, pk = path[len(prefix):].partition("/")
+    if table not in _READABLE or not pk.isascii() or not pk.isdigit():
+        return None
+    return datasette.urls.path(_READABLE[table] + pk)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timezone
 from typing import Any
 
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
+from ..dates import parse_datetime
 from ..snippets import fold_text
 from . import pages
 from .pages import PLUGIN, REVIEW, marked
@@ -23,6 +25,20 @@ def prepare_connection(conn: Any) -> None:
 
 
 @hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    env.filters["when"] = when
+
+
+def when(value: str | None) -> str:
+    """A stored ISO time as people read it, in UTC: "16 Mar 2025, 09:00 UTC"; a bare date stays."""
+    parsed = parse_datetime(value) if isinstance(value, str) and "T" in value else None
+    if parsed is None:
+        return value or "date unknown"
+    parsed = parsed.astimezone(timezone.utc)
+    return f"{parsed.day} {parsed:%b %Y, %H:%M} UTC"  # no %-d: not every C library has it
+
+
+@hookimpl
 def register_routes() -> list:
     return pages.ROUTES
 
@@ -33,6 +49,11 @@ def permission_allowed(datasette: Any, actor: dict | None, action: str) -> bool 
         return None
     reviewers = (datasette.plugin_config(PLUGIN) or {}).get("reviewers") or []
     return bool(actor and actor.get("id") in reviewers)
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    return lambda app: pages.readable_rows(app, datasette)
 
 
 @hookimpl
