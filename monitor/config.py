@@ -68,6 +68,10 @@ class CrawlSettings:
     full_fetch_hours: float = 24.0
     # Articles published longer ago than this are not fetched from feeds and sitemaps.
     max_age_days: float | None = None
+    # Limits on one page's extraction in a worker process (monitor/workers.py).
+    extract_timeout: float = 60.0  # seconds
+    worker_memory_mb: int = 1024  # address space per worker
+    page_attempts: int = 3  # a page that kills, hangs or exhausts its worker is given up after this
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,13 @@ class EvidenceSettings:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    # Run bookkeeping (runs, run_sources, fetch_errors) older than this is pruned;
+    # articles, mentions, alerts and evidence are kept forever.
+    keep_history_days: float = 90.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     database: Path
@@ -130,6 +141,7 @@ class Config:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     people_file: Path | None = None
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
 
     def __deepcopy__(self, memo: dict) -> Config:
         # Immutable all the way down; Scrapy deep-copies its settings, where `monitor run`
@@ -141,7 +153,9 @@ class Config:
         return self.database.with_name(self.database.name + ".lock")
 
 
-TOP_KEYS = {"database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts", "evidence"}
+TOP_KEYS = {
+    "database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts", "evidence", "archive",
+}
 PERSON_KEYS = {"name", "aliases", "context", "exclude", "search", "notes", "min_score"}
 
 
@@ -293,6 +307,7 @@ class _Reader:
             alerts=self.alerts(data.get("alerts", {})),
             people_file=people_path,
             evidence=self.evidence(data.get("evidence", {})),
+            archive=self.archive(data.get("archive", {})),
         )
 
     def person(self, data: dict, index: int) -> Person:
@@ -372,6 +387,9 @@ class _Reader:
             "retries",
             "full_fetch_hours",
             "max_age_days",
+            "extract_timeout",
+            "worker_memory_mb",
+            "page_attempts",
         }
         self.check_keys(data, keys, "crawl.", "crawl")
         d = CrawlSettings()
@@ -387,7 +405,20 @@ class _Reader:
             retries=self.number(data, "retries", "crawl.", d.retries, "crawl", kind=int),
             full_fetch_hours=self.number(data, "full_fetch_hours", "crawl.", d.full_fetch_hours, "crawl"),
             max_age_days=self.number(data, "max_age_days", "crawl.", None, "crawl"),
+            extract_timeout=self.number(data, "extract_timeout", "crawl.", d.extract_timeout, "crawl", minimum=0.1),
+            worker_memory_mb=self.number(
+                data, "worker_memory_mb", "crawl.", d.worker_memory_mb, "crawl", minimum=64, kind=int
+            ),
+            page_attempts=self.number(data, "page_attempts", "crawl.", d.page_attempts, "crawl", minimum=1, kind=int),
         )
+
+    def archive(self, data: Any) -> ArchiveSettings:
+        if not isinstance(data, dict):
+            raise self.fail("archive", "must be an [archive] table")
+        self.check_keys(data, {"keep_history_days"}, "archive.", "archive")
+        days = ArchiveSettings().keep_history_days
+        return ArchiveSettings(keep_history_days=self.number(data, "keep_history_days", "archive.", days, "archive",
+                                                             minimum=1))
 
     def evidence(self, data: Any) -> EvidenceSettings:
         if not isinstance(data, dict):

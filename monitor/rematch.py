@@ -36,7 +36,7 @@ def rematch(config: Config, deliver=None) -> RematchSummary:
             summary = RematchSummary(archive.start_run("rematch"))
             for row in archive.iter_articles():
                 mentions = article_mentions(row["title"] or "", row["text"] or "", watchlist)
-                saved = archive.add_mentions(row["id"], mentions, people_ids)
+                saved = archive.add_mentions(row["id"], mentions, people_ids, summary.run_id)
                 summary.articles += 1
                 summary.mentions_new += len(saved.mention_ids)
                 summary.alerts_queued += saved.queued
