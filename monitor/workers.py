@@ -175,7 +175,7 @@ class ExtractionPool:
             return await asyncio.wrap_future(future)
         except concurrent.futures.BrokenExecutor as error:
             raise BrokenPool(str(error), pool) from None
-        except (TimeoutError, concurrent.futures.TimeoutError):
+        except (TimeoutError, concurrent.futures.TimeoutError, asyncio.TimeoutError):  # three classes on 3.10
             raise PageFailed(f"extraction took longer than {self.timeout:g} s (crawl.extract_timeout)") from None
         except ProcessExpired as error:
             raise PageFailed(f"the extraction worker died ({_exit_reason(error.exitcode)})") from None
