@@ -77,7 +77,8 @@ def test_old_run_bookkeeping_is_pruned_and_nothing_else(tmp_path, site):
     archive = Archive(tmp_path / "mentions.db")
     # Run 1 (which stored the article) happened 45 days ago; 80 more runs followed, 6-hourly.
     archive.db["runs"].update(1, {"started_at": (now - timedelta(days=45)).isoformat(timespec="seconds")})
-    fill_history(archive.db, runs=80, sources=2, start=now - timedelta(days=40))
+    # (3 hours off the 6-hour grid: no run starts near the 30-day cut-off)
+    fill_history(archive.db, runs=80, sources=2, start=now - timedelta(days=40, hours=3))
     cutoff = (now - timedelta(days=30)).isoformat()
     old = [r[0] for r in archive.db.execute("select id from runs where started_at < ?", [cutoff])]
     kept = {row["id"]: row["n"] for row in archive.db.query(
@@ -92,7 +93,7 @@ def test_old_run_bookkeeping_is_pruned_and_nothing_else(tmp_path, site):
     archive = Archive(tmp_path / "mentions.db")
     one = lambda sql: archive.db.execute(sql).fetchone()[0]  # noqa: E731
     marks = ",".join(map(str, old))
-    assert one(f"select count(*) from runs where id in ({marks})") == 0
+    assert archive.db.execute(f"select id, started_at, status from runs where id in ({marks})").fetchall() == []
     assert one(f"select count(*) from run_sources where run_id in ({marks})") == 0
     assert one(f"select count(*) from fetch_errors where run_id in ({marks})") == 0
     # The recent runs keep all their rows.
