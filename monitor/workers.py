@@ -36,6 +36,8 @@ MATCH_IN_WORKERS_MAX_PEOPLE = 2_000
 # A worker is replaced by a fresh one after this many pages, so what the libraries leak
 # or fragment is given back now and then.
 TASKS_PER_WORKER = 500
+# Seconds past crawl.extract_timeout with no page finished and a page waiting: the pool is stuck.
+STALL_GRACE = 30.0
 # Fault injection for tests and drills, read only by worker processes: `kill:/poison;hang:/slow;memory:/big`
 # makes a worker SIGKILL itself, hang, or allocate without end on a page whose URL contains the text.
 FAULTS_ENV = "MONITOR_WORKER_FAULTS"
@@ -130,6 +132,7 @@ class ExtractionPool:
         self.memory_mb = memory_mb
         self.matches_in_workers = workers > 0 and 0 < len(people) <= MATCH_IN_WORKERS_MAX_PEOPLE
         self._initargs = (tuple(people) if self.matches_in_workers else (), os.getpid(), memory_mb)
+        self._last_progress = time.monotonic()  # when a page last came back from the pool
         self._pool = self._new_pool() if workers > 0 else None
 
     def _new_pool(self) -> ProcessPool:
@@ -172,7 +175,7 @@ class ExtractionPool:
         except RuntimeError as error:  # the pool broke before this page was handed over
             raise BrokenPool(str(error), pool) from None
         try:
-            return await asyncio.wrap_future(future)
+            return await self._watch(asyncio.wrap_future(future), future, pool)
         except concurrent.futures.BrokenExecutor as error:
             raise BrokenPool(str(error), pool) from None
         except (TimeoutError, concurrent.futures.TimeoutError, asyncio.TimeoutError):  # three classes on 3.10
@@ -182,6 +185,23 @@ class ExtractionPool:
         except MemoryError:
             raise PageFailed(
                 f"extraction needed more than {self.memory_mb} MB (crawl.worker_memory_mb)") from None
+
+    async def _watch(self, waiting: asyncio.Future, future, pool: ProcessPool):
+        """Await a page's result; a pool where no worker takes work for too long counts as broken.
+
+        A worker killed while it held pebble's task-queue lock leaves the others unable to
+        take a page, for ever. Each page is limited to `timeout`, so when nothing at all has
+        finished for longer than that and this page has not started, the pool is stuck.
+        """
+        stall = self.timeout + STALL_GRACE
+        while True:
+            done, _ = await asyncio.wait({waiting}, timeout=stall)
+            if done:
+                self._last_progress = time.monotonic()
+                return waiting.result()
+            if not future.running() and time.monotonic() - self._last_progress > stall:
+                waiting.cancel()
+                raise BrokenPool(f"no worker took a page for {stall:g} s", pool)
 
     def _replace(self, broken: ProcessPool) -> None:
         """A new pool instead of `broken`, unless another page replaced it already."""
