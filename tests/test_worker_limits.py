@@ -64,8 +64,13 @@ def test_a_worker_sigkilled_mid_run_is_replaced_and_the_run_stores_every_other_p
             killed = workers[0]
             os.kill(killed, signal.SIGKILL)
         time.sleep(0.05)
-    assert killed, "the run ended before a worker could be killed"
-    _, err = run.communicate(timeout=180)
+    try:
+        assert killed, "the run ended before a worker could be killed"
+        _, err = run.communicate(timeout=180)
+    finally:
+        if run.poll() is None:  # a stalled run must not outlive the test
+            run.kill()
+            run.communicate()
     assert run.returncode == 0, err
     died = [url for url, reason in query(tmp_path, "select url, reason from fetch_errors")
             if "extraction worker died (killed by SIGKILL)" in reason]
