@@ -45,6 +45,7 @@ class ChannelReport:
     sources: int = 0  # source-health notices they carried
     failed: int = 0  # alerts that gave up during this call (max_attempts or a permanent error)
     pending: int = 0  # alerts still waiting for a retry after this call
+    revived: int = 0  # failed alerts made pending again (`monitor alerts send --retry-failed`)
     errors: list[str] = field(default_factory=list)
 
 
@@ -75,6 +76,7 @@ class DispatchReport:
             carried = f"{c.mentions} mentions" + (f", {c.changes} names removed" if c.changes else "")
             carried += f", {c.sources} sources need attention" if c.sources else ""
             line = f"{c.channel}: {c.sent} sent ({carried}), {c.failed} failed, {c.pending} pending"
+            line += f", {c.revived} failed alerts retried" if c.revived else ""
             if c.errors:
                 line += f" - last error: {c.errors[-1]}"
             out.append(line)
@@ -89,20 +91,29 @@ def send_pending(
     env: Mapping[str, str] | None = None,
     backoff: Backoff | None = None,
     ssl_context: ssl.SSLContext | None = None,
+    ignore_backoff: bool = False,
+    retry_failed: bool = False,
 ) -> DispatchReport:
-    """Deliver every due alert on every configured channel; never raises for a channel's failure."""
+    """Deliver every due alert on every configured channel; never raises for a channel's failure.
+
+    `ignore_backoff` sends every pending alert now, however recently it failed (a person
+    ran `monitor alerts send`); `retry_failed` first revives alerts marked failed.
+    """
     now = now or datetime.now(timezone.utc)
     env = os.environ if env is None else env
     report = DispatchReport()
     for channel in configured(settings, env, ssl_context):
-        report.channels[channel.name] = _send_channel(db, channel, settings, now, backoff or Backoff())
+        revived = records.revive_failed(db, [channel.name]) if retry_failed else 0
+        report.channels[channel.name] = _send_channel(db, channel, settings, now, backoff or Backoff(),
+                                                      ignore_backoff or retry_failed)
+        report.channels[channel.name].revived = revived
     return report
 
 
 def _send_channel(db: Database, channel: Channel, settings: AlertSettings, now: datetime,
-                  backoff: Backoff) -> ChannelReport:
+                  backoff: Backoff, ignore_backoff: bool = False) -> ChannelReport:
     result = ChannelReport(channel.name)
-    for due in records.claim(db, channel.name, now):
+    for due in records.claim(db, channel.name, now, ignore_backoff):
         was_maybe_delivered = bool(due["maybe_delivered"])
         if not was_maybe_delivered and records.drop_if_empty(db, due["id"]):
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 from sqlite_utils import Database
@@ -65,7 +66,7 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def claim(db: Database, channel: str, now: datetime) -> list[dict]:
+def claim(db: Database, channel: str, now: datetime, ignore_backoff: bool = False) -> list[dict]:
     """Put the channel's new outbox, change_alerts and health_alerts rows into an alert; return its alerts due now.
 
     New rows join the newest pending alert that cannot have reached anyone yet (so an
@@ -88,7 +89,21 @@ def claim(db: Database, channel: str, now: datetime) -> list[dict]:
             db.execute("update alerts set mention_ids = ? where id = ?", [json.dumps(carried(db, alert_id)), alert_id])
         return [dict(row) for row in db.query(
             "select * from alerts where channel = ? and status = 'pending' "
-            "and (next_attempt_at is null or next_attempt_at <= ?) order by id", [channel, stamp])]
+            "and (? or next_attempt_at is null or next_attempt_at <= ?) order by id",
+            [channel, int(ignore_backoff), stamp])]
+
+
+def revive_failed(db: Database, channels: Sequence[str]) -> int:
+    """Make the channels' failed alerts pending again, with a fresh allowance of attempts; return how many.
+
+    Their content and Message-ID are kept, so one that may have reached someone is resent as
+    the same message; `error` keeps the last failure until the next attempt.
+    """
+    with db.atomic():
+        return db.execute(
+            "update alerts set status = 'pending', attempts = 0, next_attempt_at = null "
+            "where status = 'failed' and channel in (select value from json_each(?))",
+            [json.dumps(list(channels))]).rowcount
 
 
 def carried(db: Database, alert_id: int) -> list[int]:

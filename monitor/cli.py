@@ -304,8 +304,9 @@ def alerts() -> None:
 
 @alerts.command("send")
 @config_option
-def alerts_send(config_path: str | None) -> None:
-    """Deliver pending alerts now (also the last step of `monitor run`)."""
+@click.option("--retry-failed", is_flag=True, help="Also revive alerts marked failed (after alerts.max_attempts).")
+def alerts_send(config_path: str | None, retry_failed: bool) -> None:
+    """Deliver pending alerts now, whatever their retry backoff (also the last step of `monitor run`)."""
     from .lock import run_lock
     from .store import Archive
 
@@ -313,7 +314,8 @@ def alerts_send(config_path: str | None) -> None:
     with run_lock(config.lock_path):  # a hand run beside cron's must not send twice
         archive = Archive(config.database, config.alerts)
         try:
-            report = _deliver()(archive.db, config.alerts)
+            # A person asked: what is pending goes now; `monitor run` keeps the backoff.
+            report = _deliver()(archive.db, config.alerts, ignore_backoff=True, retry_failed=retry_failed)
         finally:
             archive.close()
     for line in report.lines() or ["no alert channel configured"]:

@@ -78,6 +78,10 @@ class CrawlSettings:
     allow_private_networks: tuple[str, ...] = ()
     # Article requests one feed or sitemap may make per run; the rest wait for the next runs.
     max_urls_per_source: int = 2000
+    # Limits on one page's extraction in a worker process (monitor/workers.py).
+    extract_timeout: float = 60.0  # seconds
+    worker_memory_mb: int = 1024  # address space per worker
+    page_attempts: int = 3  # a page that kills, hangs or exhausts its worker is given up after this
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,13 @@ class EvidenceSettings:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    # Run bookkeeping (runs, run_sources, fetch_errors) older than this is pruned;
+    # articles, mentions, alerts and evidence are kept forever.
+    keep_history_days: float = 90.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     database: Path
@@ -160,6 +171,7 @@ class Config:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     people_file: Path | None = None
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
 
     def __deepcopy__(self, memo: dict) -> Config:
         # Immutable all the way down; Scrapy deep-copies its settings, where `monitor run`
@@ -171,8 +183,10 @@ class Config:
         return self.database.with_name(self.database.name + ".lock")
 
 
-TOP_KEYS = {"database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts", "evidence",
-            "serve"}
+TOP_KEYS = {
+    "database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts", "evidence", "serve",
+    "archive",
+}
 PERSON_KEYS = {"name", "aliases", "context", "exclude", "search", "notes", "min_score", "notify_email"}
 
 
@@ -327,6 +341,7 @@ class _Reader:
             alerts=alert_keys.finish(self, self.alerts(data.get("alerts", {})), data, people),
             people_file=people_path,
             evidence=self.evidence(data.get("evidence", {})),
+            archive=self.archive(data.get("archive", {})),
         )
 
     def person(self, data: dict, index: int) -> Person:
@@ -413,6 +428,9 @@ class _Reader:
             "max_age_days",
             "allow_private_networks",
             "max_urls_per_source",
+            "extract_timeout",
+            "worker_memory_mb",
+            "page_attempts",
         }
         self.check_keys(data, keys, "crawl.", "crawl")
         d = CrawlSettings()
@@ -432,6 +450,11 @@ class _Reader:
             max_urls_per_source=self.number(
                 data, "max_urls_per_source", "crawl.", d.max_urls_per_source, "crawl", minimum=1, kind=int
             ),
+            extract_timeout=self.number(data, "extract_timeout", "crawl.", d.extract_timeout, "crawl", minimum=0.1),
+            worker_memory_mb=self.number(
+                data, "worker_memory_mb", "crawl.", d.worker_memory_mb, "crawl", minimum=64, kind=int
+            ),
+            page_attempts=self.number(data, "page_attempts", "crawl.", d.page_attempts, "crawl", minimum=1, kind=int),
         )
 
     def networks(self, data: dict, key: str, prefix: str, table: str) -> tuple[str, ...]:
@@ -442,6 +465,14 @@ class _Reader:
             except ValueError:
                 raise self.fail(f"{prefix}{key}", f"{value!r} is not a CIDR network (like 10.0.0.0/8)", table) from None
         return values
+
+    def archive(self, data: Any) -> ArchiveSettings:
+        if not isinstance(data, dict):
+            raise self.fail("archive", "must be an [archive] table")
+        self.check_keys(data, {"keep_history_days"}, "archive.", "archive")
+        days = ArchiveSettings().keep_history_days
+        return ArchiveSettings(keep_history_days=self.number(data, "keep_history_days", "archive.", days, "archive",
+                                                             minimum=1))
 
     def evidence(self, data: Any) -> EvidenceSettings:
         if not isinstance(data, dict):

@@ -93,7 +93,7 @@ def _failing_since(db: Database, url: str, run_id: int) -> str:
     row = db.execute(
         "select min(r.started_at) from run_sources rs join runs r on r.id = rs.run_id "
         "where rs.url = :url and rs.status = 'error' and rs.run_id > coalesce("
-        "(select max(run_id) from run_sources where url = :url and status != 'error'), 0)",
+        "(select run_id from run_sources where url = :url and status != 'error' order by run_id desc limit 1), 0)",
         {"url": url}).fetchone()
     return row[0] if row and row[0] else f"run {run_id}"
 
@@ -108,8 +108,9 @@ def _dark(db: Database, url: str, now: datetime) -> tuple[str, str] | None:
     """(gone_dark's text, the start of the last run with new items) for a source gone dark."""
     times = [
         _when(r[0]) for r in db.execute(
-            "select r.started_at from run_sources rs join runs r on r.id = rs.run_id "
-            "where rs.url = ? and rs.new > 0 order by r.started_at desc limit 30", [url])
+            # The latest 30 by run id (an index walk: ids grow with time), then by start.
+            "select r.started_at from (select run_id from run_sources where url = ? and new > 0 "
+            "order by run_id desc limit 30) rs join runs r on r.id = rs.run_id order by r.started_at desc", [url])
     ]
     if len(times) < DARK_HISTORY:
         return None

@@ -39,13 +39,12 @@ def rematch(config: Config, deliver=None) -> RematchSummary:
             summary = RematchSummary(archive.start_run("rematch"))
             for row in archive.iter_articles():
                 mentions = article_mentions(row["title"] or "", row["text"] or "", watchlist)
-                saved = archive.add_mentions(row["id"], mentions, people_ids)
+                saved = archive.add_mentions(row["id"], mentions, people_ids, summary.run_id)
                 summary.articles += 1
                 summary.mentions_new += len(saved.mention_ids)
                 summary.alerts_queued += saved.queued
             archive.finish_run(summary.run_id, mentions_new=summary.mentions_new)
-            started_at = archive.db["runs"].get(summary.run_id)["started_at"]
-            summary.not_alerted = explain(not_alerted(archive.db, started_at, config.alerts), config.alerts)
+            summary.not_alerted = explain(not_alerted(archive.db, summary.run_id, config.alerts), config.alerts)
             if deliver is not None:
                 summary.alerts = deliver(archive.db, config.alerts)
             return summary

@@ -15,6 +15,7 @@ from scrapy.settings import Settings
 from .config import Config
 from .errors import MonitorError
 from .health import close_killed_runs, queue_health_notices, source_problems
+from .history import prune_history
 from .lock import run_lock
 from .sources import describe_search_counts, search_counts
 from .store import Archive
@@ -94,16 +95,15 @@ def run_cycle(
         archive = Archive(config.database, config.alerts)
         try:
             run_id = archive.start_run(command)
-            started_at = archive.db["runs"].get(run_id)["started_at"]
             status = "error"
             try:
-                summary = crawl(config, run_id, archive, started_at, verbose)
+                summary = crawl(config, run_id, archive, verbose)
                 status = "interrupted" if summary.interrupted else "ok"
             except KeyboardInterrupt:
                 status = "interrupted"
                 raise
             finally:
-                archive.finish_run(run_id, status=status, **_run_counts(archive, run_id, started_at))
+                archive.finish_run(run_id, status=status, **_run_counts(archive, run_id))
             if deliver is not None and not summary.interrupted:  # a stopped run stops; the next delivers
                 summary.alerts = deliver(archive.db, config.alerts)
                 archive.db["runs"].update(run_id, getattr(summary.alerts, "run_counts", dict)())
@@ -112,9 +112,10 @@ def run_cycle(
             archive.close()
 
 
-def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbose: bool = False) -> RunSummary:
+def crawl(config: Config, run_id: int, archive: Archive, verbose: bool = False) -> RunSummary:
     """Run the `monitor` spider over every source, in this process."""
     close_killed_runs(archive.db, run_id)
+    prune_history(archive.db, config.archive.keep_history_days)
     settings = scrapy_settings(config, run_id, verbose)
     # Live progress on stderr: lines with -v, a self-overwriting line on a terminal.
     settings.set("MONITOR_PROGRESS", "lines" if verbose else "bar" if sys.stderr.isatty() else "", priority="cmdline")
@@ -134,11 +135,11 @@ def crawl(config: Config, run_id: int, archive: Archive, started_at: str, verbos
         pages=counts.get("pages", 0),
         articles_new=counts.get("articles", 0),
         mentions_new=counts.get("mentions", 0),
-        by_person=archive.mentions_since(started_at),
+        by_person=archive.mentions_in_run(run_id),
         source_errors=_source_errors(archive, run_id),
-        by_service=search_counts(archive.db, run_id, started_at),
+        by_service=search_counts(archive.db, run_id),
         health=[problem.line() for problem in problems],
-        not_alerted=explain(not_alerted(archive.db, started_at, config.alerts), config.alerts),
+        not_alerted=explain(not_alerted(archive.db, run_id, config.alerts), config.alerts),
         deferred=counts.get("deferred", 0),
         searches_waiting=counts.get("searches_over_budget", 0),
         # SIGINT/SIGTERM: Scrapy closes the spider with "shutdown" and returns normally.
@@ -153,15 +154,15 @@ def _source_errors(archive: Archive, run_id: int) -> dict[str, list[str]]:
     return errors
 
 
-def _run_counts(archive: Archive, run_id: int, started_at: str) -> dict[str, int | str]:
+def _run_counts(archive: Archive, run_id: int) -> dict[str, int | str]:
     """The `runs` row's counts, and its per-source errors (the first few of each; all are in fetch_errors)."""
     db = archive.db
     one = lambda sql, *args: db.execute(sql, args).fetchone()[0]  # noqa: E731
     errors = {source: reasons[:MAX_ERRORS_PER_SOURCE] for source, reasons in _source_errors(archive, run_id).items()}
     return {
         "pages_fetched": one("select coalesce(sum(fetched), 0) from run_sources where run_id = ?", run_id),
-        "articles_new": one("select count(*) from articles where fetched_at >= ?", started_at),
-        "mentions_new": one("select count(*) from mentions where created_at >= ?", started_at),
+        "articles_new": one("select count(*) from articles where run_id = ?", run_id),
+        "mentions_new": one("select count(*) from mentions where run_id = ?", run_id),
         "errors": one("select count(*) from fetch_errors where run_id = ?", run_id),
         "source_errors": json.dumps(errors, ensure_ascii=False),
     }

@@ -363,6 +363,41 @@ def m006_pending_urls(db: Database) -> None:
 
 
 @migrations()
+def m007_run_history(db: Database) -> None:
+    """Run bookkeeping that stays cheap for years (monitor/history.py) and pages given up on (monitor/workers.py)."""
+    # Every query the run makes on its history, indexed (checked with EXPLAIN QUERY PLAN in
+    # tests/test_history.py): without these each run scans all the runs before it.
+    db["run_sources"].create_index(["url", "run_id"], if_not_exists=True)
+    db.execute("create index if not exists idx_run_sources_url_new on run_sources (url, run_id) where new > 0")
+    db["fetch_errors"].create_index(["run_id"], if_not_exists=True)
+    db["fetch_errors"].create_index(["url"], if_not_exists=True)
+    db["runs"].create_index(["started_at"], if_not_exists=True)
+    db["runs"].create_index(["status"], if_not_exists=True)
+    # The run that stored each article and mention: "new in this run" is exact, not a clock comparison.
+    db["articles"].add_column("run_id", int)
+    db["mentions"].add_column("run_id", int)
+    db["articles"].create_index(["run_id"], if_not_exists=True)
+    db["mentions"].create_index(["run_id"], if_not_exists=True)
+    # A page that killed, hung or exhausted its extraction worker, with how often: after
+    # crawl.page_attempts it is given up (not extracted again) until its row is deleted.
+    # Not run bookkeeping: it is never pruned, so a poison page stays given up.
+    db["page_failures"].create(
+        {
+            "url_key": str,
+            "url": str,
+            "source": str,
+            "attempts": int,
+            "reason": str,  # the last failure
+            "first_at": str,
+            "last_at": str,
+            "given_up_at": str,  # NULL while it is still tried
+        },
+        pk="url_key",
+        defaults={"attempts": 0},
+    )
+
+
+@migrations()
 def m008_browser_review(db: Database) -> None:
     """Review from the browser (monitor/datasette/pages.py): who gave a verdict, and a real queue."""
     # The signed-in reviewer's id for verdicts given in `monitor serve`; empty from the CLI.

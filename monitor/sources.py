@@ -64,14 +64,15 @@ def last_results(config: Config) -> dict[str, dict]:
         rows = db.query(
             "select rs.url, rs.status, rs.new, rs.error, r.started_at from run_sources rs "
             "left join runs r on r.id = rs.run_id "
-            "where rs.id in (select max(id) from run_sources group by url)"
+            "where rs.id in (select (select id from run_sources where url = s.url "
+            "order by run_id desc, id desc limit 1) from sources s)"
         )
         return {row["url"]: row for row in rows}
     finally:
         db.close()
 
 
-def search_counts(db: Database, run_id: int, started_at: str) -> dict[str, dict[str, int]]:
+def search_counts(db: Database, run_id: int) -> dict[str, dict[str, int]]:
     """Per search service, for one run: queries sent, failed, new articles and new mentions."""
     counts: dict[str, dict[str, int]] = {}
 
@@ -86,7 +87,7 @@ def search_counts(db: Database, run_id: int, started_at: str) -> dict[str, dict[
             of(service)["articles"] += row["new"] or 0
     mentions = db.query(
         "select a.source, count(*) as n from mentions m join articles a on a.id = m.article_id "
-        "where m.created_at >= ? and a.source_kind = 'search' group by a.source", [started_at])
+        "where m.run_id = ? and a.source_kind = 'search' group by a.source", [run_id])
     for row in mentions:
         service = service_of(row["source"])
         if service:

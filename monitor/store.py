@@ -95,8 +95,10 @@ class Archive:
         rows = self.db.execute("select 1 from articles where url_key = ? limit 1", [url_key(url)]).fetchall()
         return bool(rows)
 
-    def save_article(self, article: Article, mentions: Sequence[Mention], people_ids: dict[str, int]) -> Saved:
-        """Store an article, its mentions and the alerts they are due, in one transaction."""
+    def save_article(
+        self, article: Article, mentions: Sequence[Mention], people_ids: dict[str, int], run_id: int | None = None
+    ) -> Saved:
+        """Store an article, its mentions and the alerts they are due, in one transaction; `run_id` is the run's."""
         now = utcnow()
         with self.db.atomic():
             key = url_key(article.url)
@@ -123,6 +125,7 @@ class Archive:
                         "text_from": article.text_from,
                         "status": article.status,
                         "fingerprint": " ".join(f"{k:08x}" for k in keys),
+                        "run_id": run_id,
                     }
                 )
                 .last_pk
@@ -130,7 +133,7 @@ class Archive:
             story_id = self._story_for(article_id, keys, article.text, article.fetched_at or now)
             self.db["story_keys"].insert_all({"key": k, "article_id": article_id} for k in keys)
             self.db["articles"].update(article_id, {"story_id": story_id})
-            mention_ids, queued = self._add_mentions(article_id, story_id, article, mentions, people_ids, now)
+            mention_ids, queued = self._add_mentions(article_id, story_id, article, mentions, people_ids, now, run_id)
             if mention_ids and article.body:
                 self._keep_response(article_id, article)
         return Saved(article_id, True, tuple(mention_ids), queued)
@@ -159,6 +162,7 @@ class Archive:
         mentions: Sequence[Mention],
         people_ids: dict[str, int],
         now: str,
+        run_id: int | None = None,
     ) -> tuple[list[int], int]:
         mention_ids, queued = [], 0
         for mention in mentions:
@@ -167,8 +171,8 @@ class Archive:
             first = not self.db.execute("select 1 from mentions where person_id = ? limit 1", [person_id]).fetchone()
             cursor = self.db.execute(
                 "insert or ignore into mentions (article_id, person_id, matched, start, end, field, score, "
-                "form, context, snippet, alertable, first_for_person, created_at) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "form, context, snippet, alertable, first_for_person, created_at, run_id) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     article_id,
                     person_id,
@@ -183,6 +187,7 @@ class Archive:
                     int(mention.score >= min_score),
                     int(first),
                     now,
+                    run_id,
                 ],
             )
             if not cursor.rowcount:
@@ -203,8 +208,10 @@ class Archive:
                 )
         return mention_ids, queued
 
-    def add_mentions(self, article_id: int, mentions: Sequence[Mention], people_ids: dict[str, int]) -> Saved:
-        """Add mentions found later (rematch) to a stored article; people already found there are skipped."""
+    def add_mentions(
+        self, article_id: int, mentions: Sequence[Mention], people_ids: dict[str, int], run_id: int | None = None
+    ) -> Saved:
+        """Add mentions found later (by rematch run `run_id`) to a stored article; people found there are skipped."""
         now = utcnow()
         with self.db.atomic():
             row = self.db["articles"].get(article_id)
@@ -220,7 +227,8 @@ class Archive:
                 source=row["source"] or "",
                 published=row["published"],
             )
-            ids, queued = self._add_mentions(article_id, row["story_id"] or article_id, article, fresh, people_ids, now)
+            ids, queued = self._add_mentions(
+                article_id, row["story_id"] or article_id, article, fresh, people_ids, now, run_id)
         return Saved(article_id, False, tuple(ids), queued)
 
     def iter_articles(self, batch: int = 500) -> Iterator[dict]:
@@ -287,14 +295,14 @@ class Archive:
                 {"run_id": run_id, "source_id": source["id"] if source else None, "url": url, "kind": kind, **fields}
             )
 
-    def mentions_since(self, run_started_at: str) -> list[dict]:
-        """Per person, how many articles stored since then name them."""
+    def mentions_in_run(self, run_id: int) -> list[dict]:
+        """Per person, how many articles name them in mentions stored by run `run_id` (and no other run)."""
         return list(
             self.db.query(
                 "select p.name as person, count(distinct m.article_id) as n from mentions m "
-                "join people p on p.id = m.person_id where m.created_at >= ? "
+                "join people p on p.id = m.person_id where m.run_id = ? "
                 "group by p.name order by n desc, p.name",
-                [run_started_at],
+                [run_id],
             )
         )
 

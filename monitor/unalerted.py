@@ -23,18 +23,19 @@ _NOT_QUEUED = """
 select m.id, m.person_id, m.article_id, coalesce(a.story_id, a.id) as story_id, m.alertable, m.snippet,
        coalesce(a.published, a.fetched_at) as published
 from mentions m join articles a on a.id = m.article_id
-where m.created_at >= :since
+where {condition}
   and not exists (select 1 from outbox o where o.person_id = m.person_id and o.story_id = coalesce(a.story_id, a.id))
 order by m.id
 """
 
 
-def not_alerted(db: Database, since: str, settings: AlertSettings, now: str | None = None) -> dict[str, int]:
-    """Mentions stored since `since` that queued no alert, counted by reason (one reason each)."""
+def not_alerted(db: Database, run_id: int | None, settings: AlertSettings, now: str | None = None) -> dict[str, int]:
+    """Mentions run `run_id` stored (None: every stored one) that queued no alert, counted by reason (one each)."""
     now = now or utcnow()
     counts: dict[str, int] = {}
     seen: set[tuple[int, int]] = set()
-    for row in list(db.query(_NOT_QUEUED, {"since": since})):
+    query = _NOT_QUEUED.format(condition="(:run_id is null or m.run_id = :run_id)")
+    for row in list(db.query(query, {"run_id": run_id})):
         key = (row["person_id"], row["story_id"])
         if key in seen:  # another mention of the same person in the same story: one alert would carry both
             continue
@@ -92,7 +93,7 @@ def backfill(db: Database, settings: AlertSettings, since: datetime, now: str | 
     wide = replace(settings, backfill_days=max(window, settings.backfill_days))
     mentions = rows = 0
     with db.atomic():
-        for row in list(db.query(_NOT_QUEUED.replace("m.created_at >= :since", "m.alertable = 1"), {})):
+        for row in list(db.query(_NOT_QUEUED.format(condition="m.alertable = 1"))):
             when = parse_datetime(row["published"])
             if when is not None and when < since:
                 continue

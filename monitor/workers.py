@@ -1,15 +1,28 @@
-"""A process pool that runs the CPU-bound work (trafilatura, matching, story sketches) off the Scrapy reactor."""
+"""A process pool that runs the CPU-bound work (trafilatura, matching, story sketches) off the Scrapy reactor.
+
+Built on pebble's ProcessPool, so one bad page costs only itself: a worker that dies
+(SIGKILL, segfault, the OOM killer) is replaced, a page that takes longer than
+`crawl.extract_timeout` has its worker killed and replaced, and each worker's address
+space is capped at `crawl.worker_memory_mb` so a memory-hungry page fails with a
+MemoryError in that worker instead of swapping the server. Each such page raises
+`PageFailed` in the caller, who records it (see monitor/page_failures.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import multiprocessing
 import os
+import resource
+import signal
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 
+from pebble import ProcessExpired, ProcessPool
+
+from .errors import MonitorError
 from .extract import extract_fields
 from .finder import article_mentions
 from .items import Mention, Person
@@ -20,9 +33,26 @@ from .stories import sketch
 # runs in the pool too. A bigger watchlist is matched in the main process, where it is
 # compiled already: a 50,000-person watchlist takes hundreds of MB, one copy is enough.
 MATCH_IN_WORKERS_MAX_PEOPLE = 2_000
+# A worker is replaced by a fresh one after this many pages, so what the libraries leak
+# or fragment is given back now and then.
+TASKS_PER_WORKER = 500
+# Seconds past crawl.extract_timeout with no page finished and a page waiting: the pool is stuck.
+STALL_GRACE = 30.0
+# Fault injection for tests and drills, read only by worker processes: `kill:/poison;hang:/slow;memory:/big`
+# makes a worker SIGKILL itself, hang, or allocate without end on a page whose URL contains the text.
+FAULTS_ENV = "MONITOR_WORKER_FAULTS"
 
 # Set in each worker process by the pool's initializer (a worker's own state, never the parent's).
 _worker_watchlist: Watchlist | None = None
+_worker_faults: tuple[tuple[str, str], ...] = ()
+
+
+class PageFailed(MonitorError):
+    """A page killed, hung or exhausted its worker; `reason` says which, for the fetch_errors row."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def default_workers() -> int:
@@ -32,16 +62,22 @@ def default_workers() -> int:
 
 def extract_page(html: str, url: str) -> dict | None:
     """`extract_fields`, plus the text's story sketch (the store needs it; it costs as much as matching)."""
+    _inject_faults(url)
     fields = extract_fields(html, url)
     if fields:
         fields["sketch"] = sketch(fields["text"])
     return fields
 
 
-def _init_worker(people: Sequence[Person], run_pid: int) -> None:
-    global _worker_watchlist
-    _worker_watchlist = compile_watchlist(people) if people else None
+def _init_worker(people: Sequence[Person], run_pid: int, memory_mb: int) -> None:
+    global _worker_watchlist, _worker_faults
     threading.Thread(target=_exit_with_run, args=(run_pid,), daemon=True).start()
+    _worker_faults = _parse_faults(os.environ.get(FAULTS_ENV, ""))
+    _worker_watchlist = compile_watchlist(people) if people else None
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
 
 
 def _exit_with_run(run_pid: int) -> None:
@@ -56,6 +92,26 @@ def _exit_with_run(run_pid: int) -> None:
             os._exit(0)
 
 
+def _parse_faults(text: str) -> tuple[tuple[str, str], ...]:
+    pairs = (part.split(":", 1) for part in text.split(";") if ":" in part)
+    return tuple((kind.strip(), marker) for kind, marker in pairs if marker)
+
+
+def _inject_faults(url: str) -> None:
+    for kind, marker in _worker_faults:
+        if marker not in url:
+            continue
+        if kind == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        elif kind == "hang":
+            while True:
+                time.sleep(3600)
+        elif kind == "memory":
+            hog = []
+            while True:
+                hog.append(bytearray(64 * 1024 * 1024))
+
+
 def _match(title: str, text: str) -> list[Mention]:
     return article_mentions(title, text, _worker_watchlist) if _worker_watchlist else []
 
@@ -63,36 +119,115 @@ def _match(title: str, text: str) -> list[Mention]:
 class ExtractionPool:
     """`await pool.extract(html, url)` and `await pool.match(title, text)` run in worker processes.
 
-    With `workers=0` extraction runs in this process instead (simpler to debug and profile).
-    `matches_in_workers` says whether `match` is available: only with workers and a
-    watchlist (`people`) of at most MATCH_IN_WORKERS_MAX_PEOPLE; otherwise the caller matches.
+    Either raises `PageFailed` when the page killed, hung or exhausted its worker (which
+    is replaced). With `workers=0` extraction runs in this process instead (simpler to
+    debug and profile; no time or memory limit then). `matches_in_workers` says whether
+    `match` is available: only with workers and a watchlist (`people`) of at most
+    MATCH_IN_WORKERS_MAX_PEOPLE; otherwise the caller matches.
     """
 
-    def __init__(self, workers: int, people: Sequence[Person] = ()):
+    def __init__(self, workers: int, people: Sequence[Person] = (), timeout: float = 60.0, memory_mb: int = 1024):
         self.workers = workers
+        self.timeout = timeout
+        self.memory_mb = memory_mb
         self.matches_in_workers = workers > 0 and 0 < len(people) <= MATCH_IN_WORKERS_MAX_PEOPLE
+        self._initargs = (tuple(people) if self.matches_in_workers else (), os.getpid(), memory_mb)
+        self._last_progress = time.monotonic()  # when a page last came back from the pool
+        self._pool = self._new_pool() if workers > 0 else None
+
+    def _new_pool(self) -> ProcessPool:
         # forkserver, not fork: forking a process that runs the reactor's threads is unsafe.
-        # The server imports trafilatura and the matcher once; each worker forks from it
-        # ready to work instead of spending a second of CPU on imports.
+        # The server imports trafilatura and the matcher once; each worker (and each
+        # replacement) forks from it ready to work instead of spending a second on imports.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
-        self._pool = (
-            ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                                initargs=(tuple(people) if self.matches_in_workers else (), os.getpid()))
-            if workers > 0 else None
-        )
+        return ProcessPool(max_workers=self.workers, max_tasks=TASKS_PER_WORKER, initializer=_init_worker,
+                           initargs=self._initargs, context=context)
 
     async def extract(self, html: str, url: str) -> dict | None:
         if self._pool is None:
             return extract_page(html, url)
-        return await asyncio.wrap_future(self._pool.submit(extract_page, html, url))
+        return await self._run(extract_page, html, url)
 
     async def match(self, title: str, text: str) -> list[Mention]:
         """Mentions in an article; only when `matches_in_workers` (else match in the caller's process)."""
         if not self.matches_in_workers:
             raise RuntimeError("this pool has no watchlist: match in the calling process")
-        return await asyncio.wrap_future(self._pool.submit(_match, title, text))
+        return await self._run(_match, title, text)
+
+    async def _run(self, function, *args):
+        try:
+            return await self._schedule(function, args)
+        except BrokenPool as broken:
+            # pebble gives up on the whole pool when a worker dies while no page is running
+            # on it (killed while idle): the pages in flight were not at fault; a new pool
+            # runs them. A pool that breaks again at once cannot start workers at all.
+            self._replace(broken.pool)
+            try:
+                return await self._schedule(function, args)
+            except BrokenPool as error:
+                raise MonitorError(f"the extraction workers cannot start or keep running: {error}") from None
+
+    async def _schedule(self, function, args: tuple):
+        pool = self._pool
+        try:
+            future = pool.schedule(function, args=args, timeout=self.timeout)
+        except RuntimeError as error:  # the pool broke before this page was handed over
+            raise BrokenPool(str(error), pool) from None
+        try:
+            return await self._watch(asyncio.wrap_future(future), future, pool)
+        except concurrent.futures.BrokenExecutor as error:
+            raise BrokenPool(str(error), pool) from None
+        except (TimeoutError, concurrent.futures.TimeoutError, asyncio.TimeoutError):  # three classes on 3.10
+            raise PageFailed(f"extraction took longer than {self.timeout:g} s (crawl.extract_timeout)") from None
+        except ProcessExpired as error:
+            raise PageFailed(f"the extraction worker died ({_exit_reason(error.exitcode)})") from None
+        except MemoryError:
+            raise PageFailed(
+                f"extraction needed more than {self.memory_mb} MB (crawl.worker_memory_mb)") from None
+
+    async def _watch(self, waiting: asyncio.Future, future, pool: ProcessPool):
+        """Await a page's result; a pool where no worker takes work for too long counts as broken.
+
+        A worker killed while it held pebble's task-queue lock leaves the others unable to
+        take a page, for ever. Each page is limited to `timeout`, so when nothing at all has
+        finished for longer than that and this page has not started, the pool is stuck.
+        """
+        stall = self.timeout + STALL_GRACE
+        while True:
+            done, _ = await asyncio.wait({waiting}, timeout=stall)
+            if done:
+                self._last_progress = time.monotonic()
+                return waiting.result()
+            if not future.running() and time.monotonic() - self._last_progress > stall:
+                waiting.cancel()
+                raise BrokenPool(f"no worker took a page for {stall:g} s", pool)
+
+    def _replace(self, broken: ProcessPool) -> None:
+        """A new pool instead of `broken`, unless another page replaced it already."""
+        if self._pool is broken:
+            self._pool = self._new_pool()
+            broken.stop()
+            broken.join()
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.stop()
+            self._pool.join()
+
+
+class BrokenPool(Exception):
+    """pebble stopped the whole pool (not one page's fault); `pool` is the one that broke."""
+
+    def __init__(self, message: str, pool: ProcessPool):
+        super().__init__(message)
+        self.pool = pool
+
+
+def _exit_reason(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"

@@ -67,7 +67,7 @@ def test_not_alerted_counts_each_reason_once_per_person_and_story(tmp_path):
         world.add(ANDRY, score=60)  # stored for review, below alerts.min_score
         world.add(MERWIL, published="2025-01-10T08:00:00Z")  # back catalogue
         world.add(NERI)  # alerts: not counted
-        counts = not_alerted(world.db, "", world.settings)
+        counts = not_alerted(world.db, None, world.settings)
         assert counts == {"low": 1, "old": 1}
         assert explain(counts, world.settings) == (
             "2 mentions not alerted: 1 below min_score 90 (lower alerts.min_score or the person's min_score, "

@@ -32,3 +32,15 @@ def test_the_same_article_under_another_url_form_is_stored_once(tmp_path):
     assert archive.has_article("https://example.org/a/")
     assert archive.db["articles"].count == 1
     archive.close()
+
+
+def test_every_migration_function_is_registered_in_order():
+    """A migration missing its decorator is silently never applied: its tables then never exist."""
+    import re
+
+    from monitor import schema
+
+    defined = sorted(name for name in vars(schema) if re.fullmatch(r"m\d{3}_\w+", name))
+    registered = [m.name for m in schema.migrations._migrations]
+    assert sorted(registered) == defined
+    assert registered == sorted(registered), "migrations apply in file order: keep their numbers rising"

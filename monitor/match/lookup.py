@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rapidfuzz.distance import OSA
 
 from .index import Watchlist, delete_depth, deletions, pair_key
@@ -9,6 +11,13 @@ from .names import COMMON_NAMES, CONNECTORS
 from .normalize import GLUE_BREAK, Token
 
 _FUZZY_CACHE_MAX = 200_000
+# No name word is longer; a longer "word" is a URL, a hash or a pasted blob, and its typo
+# variants cost ~L² (a 1,500-letter token took 4 s and 1.7 GB). Exact lookup still applies.
+MAX_TYPO_TOKEN = 40
+# Typo lookups not answered by the cache, per text: an article needs a few hundred; a
+# pasted blob of random words would cost seconds. Past it only exact name words count.
+MAX_TYPO_LOOKUPS = 2_000
+_HAS_DIGIT = re.compile(r"\d")
 # How far a candidate pair may reach over particles and initials: "María de la Cruz",
 # "Andry J. Hernández".
 _MAX_SKIP = 3
@@ -74,17 +83,26 @@ def fuzzy_ids(key: str, watchlist: Watchlist) -> tuple[tuple[int, int], ...]:
 def resolve(tokens: list[Token], watchlist: Watchlist) -> list[dict[int, int] | None]:
     """For each token: {vocab id: edits} it may stand for, or None when it is no name word.
 
-    Typo lookup runs only for capitalized words of 3+ letters that are not common names:
-    exact hits need no capital (headlines, lower-case text).
+    Typo lookup runs only for capitalized words of 3 to MAX_TYPO_TOKEN letters (no digits)
+    that are not common names, at most MAX_TYPO_LOOKUPS new ones per text: exact hits need no
+    capital (headlines, lower-case text) and have no limit.
     """
     vocab = watchlist.vocab
+    cache = watchlist.fuzzy_cache
+    budget = MAX_TYPO_LOOKUPS
     out: list[dict[int, int] | None] = []
     for token in tokens:
         vid = vocab.get(token.key)
         found = None if vid is None else {vid: 0}
         # A watched token may still be a typo of another watched token (in a big
         # watchlist most spellings are somebody's name), so known tokens are looked up too.
-        if token.cap and len(token.key) >= 3 and token.key not in COMMON_NAMES:
+        if (token.cap and 3 <= len(token.key) <= MAX_TYPO_TOKEN and token.key not in COMMON_NAMES
+                and not _HAS_DIGIT.search(token.key)):  # no name has digits; hashes and base64 do
+            if token.key not in cache:
+                if budget <= 0:
+                    out.append(found)
+                    continue
+                budget -= 1
             hits = fuzzy_ids(token.key, watchlist)
             if hits:
                 found = dict(hits) | (found or {})
