@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -16,20 +17,31 @@ EXIT_LOCKED = 75
 
 
 class MonitorGroup(click.Group):
-    """Turns the library's typed errors into one clear line and the SPEC's exit codes."""
+    """Turns every error into one clear line and the SPEC's exit codes; `--debug` adds the traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except errors.ConfigError as e:
-            click.echo(f"Error: {e}", err=True)
-            sys.exit(EXIT_CONFIG)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own usage errors already read well (exit 2)
         except errors.LockedError as e:
-            click.echo(str(e), err=True)
-            sys.exit(EXIT_LOCKED)
+            _fail(ctx, str(e), EXIT_LOCKED)
+        except errors.ConfigError as e:
+            _fail(ctx, f"Error: {e}", EXIT_CONFIG)
         except errors.MonitorError as e:
-            click.echo(f"Error: {e}", err=True)
-            sys.exit(1)
+            _fail(ctx, f"Error: {e}", 1)
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            _fail(ctx, f"Error: {where}{e.strerror or e}", 1)
+        except Exception as e:  # a bug: say what broke, and how to see more
+            _fail(ctx, f"Error: {type(e).__name__}: {e} (run again with --debug to see where)", 1)
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    if ctx.meta.get("monitor.debug"):
+        traceback.print_exc()
+    click.echo(message, err=True)
+    sys.exit(code)
 
 
 config_option = click.option(
@@ -38,10 +50,29 @@ config_option = click.option(
 )
 
 
-@click.group(cls=MonitorGroup)
+@click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mention-monitor")
-def cli() -> None:
-    """Find the people you track in the news; alert once; archive for Datasette."""
+@click.option("--debug", is_flag=True, help="On an error, also print the traceback (for bug reports).")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Find the people you track in the news, alert once per story, keep an archive.
+
+    \b
+    New here? Try it on a bundled sample site first:
+      monitor demo                  crawl a sample news site and show what it finds
+      monitor init                  write a starter monitor.toml and people.csv
+      monitor run                   check every source once (cron runs this)
+      monitor serve                 browse the archive in your web browser
+
+    Every command reads ./monitor.toml unless given -c FILE (or $MONITOR_CONFIG).
+    Run `monitor COMMAND --help` for what a command does and its options.
+
+    \b
+    Exit codes: 0 done; 1 something failed (the message says what);
+    2 a wrong option or a mistake in the config (file, line and key named);
+    75 another run holds the archive (cron can simply try again later).
+    """
+    ctx.meta["monitor.debug"] = debug
 
 
 @cli.command()
@@ -93,9 +124,14 @@ def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
 @click.option("--person", "people", multiple=True,
               help="Match only this person (their config entry if listed, else the name alone). Repeatable.")
 @click.option("--explain", is_flag=True, help="Say which name forms were tried and why each did or did not match.")
-@click.argument("files", nargs=-1, required=True)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 def match(config_path: str | None, people: tuple[str, ...], explain: bool, files: tuple[str, ...]) -> None:
-    """Match plain-text FILES (or - for stdin) against the watchlist; print JSON lines."""
+    """Find the watched people in text FILES (or - to read what you type or pipe in).
+
+    Prints one JSON line per mention found (file, person, matched text, position,
+    score 0-100); a file with no mention is said so on stderr. A file that does not
+    exist or cannot be read is a usage error (exit 2).
+    """
     from .match import compile_watchlist, find_mentions
     from .match import explain as explain_match
 
@@ -109,12 +145,19 @@ def match(config_path: str | None, people: tuple[str, ...], explain: bool, files
             for line in explain_match(text, watchlist):
                 click.echo(line)
             continue
-        for m in find_mentions(text, watchlist):
+        found = find_mentions(text, watchlist)
+        if not found:
+            click.echo(f"{name}: no mention of the {_people_count(len(watchlist.people))} on the watchlist", err=True)
+        for m in found:
             click.echo(json.dumps({
                 "file": name, "person": m.person.name, "matched": m.matched, "start": m.start,
                 "end": m.end, "score": m.score, "form": m.form, "context": list(m.context),
                 "snippet": m.snippet,
             }, ensure_ascii=False))
+
+
+def _people_count(n: int) -> str:
+    return "one person" if n == 1 else f"{n} people"
 
 
 def _people_to_match(config_path: str | None, names: tuple[str, ...]) -> list:
@@ -153,9 +196,8 @@ def _read_text(name: str) -> str | None:
         return sys.stdin.read()
     try:
         raw = Path(name).read_bytes()
-    except OSError as e:
-        click.echo(f"{name}: cannot read: {e.strerror or e}", err=True)
-        return None
+    except OSError as e:  # gone or unreadable since click checked it
+        raise click.BadParameter(f"{name}: cannot read: {e.strerror or e}", param_hint="FILES") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -219,16 +261,23 @@ def people_list(config_path: str | None) -> None:
 
 @cli.command()
 @config_option
-@click.option("--port", type=int, default=8001, show_default=True, help="Port to serve on (127.0.0.1).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True,
+              help="Port to serve on, 1-65535.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this computer only).")
 def serve(config_path: str | None, port: int, host: str) -> None:
-    """Browse and search the archive in Datasette (read-only), with canned queries."""
-    from .serve import database_name
+    """Browse and search the archive in your web browser (Datasette, read-only).
+
+    Prints the address to open; Ctrl-C stops it. A port already in use is an
+    error (exit 1): stop the other server or pick another --port.
+    """
+    from .serve import bind, database_name
     from .serve import serve as serve_archive
 
     config = load_config(config_path)
+    listening = bind(host, port)  # before saying "Serving": a busy port must not look like success
     click.echo(f"Serving {config.database} at http://{host}:{port}/{database_name(config.database)} (Ctrl-C stops)")
-    serve_archive(config, port=port, host=host)
+    serve_archive(config, sock=listening)
 
 
 def _open_archive(config_path: str | None):
@@ -268,17 +317,22 @@ def evidence(config_path: str | None, out_dir: str, mention_id: int) -> None:
 
 @cli.command()
 @config_option
-@click.option("--confirm", "verdict", flag_value="confirmed", help="It is this person.")
-@click.option("--reject", "verdict", flag_value="rejected", help="Not this person: never alert this story for them.")
+@click.option("--confirm", is_flag=True, help="It is this person.")
+@click.option("--reject", is_flag=True, help="Not this person: never alert this story for them.")
 @click.option("--note", default=None, help="Why (kept with the verdict).")
 @click.argument("mention_id", type=int)
-def review(config_path: str | None, verdict: str | None, note: str | None, mention_id: int) -> None:
-    """Record a reviewer's verdict on MENTION_ID; a rejected mention never alerts again."""
+def review(config_path: str | None, confirm: bool, reject: bool, note: str | None, mention_id: int) -> None:
+    """Say whether mention MENTION_ID is really the person (--confirm) or not (--reject).
+
+    A rejected mention never alerts again. MENTION_ID is the number in the alert
+    and in the archive's mentions table.
+    """
     from .evidence import UnknownMention
     from .review import review as record_review
 
-    if verdict is None:
-        raise click.UsageError("say --confirm or --reject")
+    if confirm == reject:
+        raise click.UsageError("say either --confirm or --reject (one of them, not both)")
+    verdict = "confirmed" if confirm else "rejected"
     archive = _open_archive(config_path)
     try:
         row = record_review(archive.db, mention_id, verdict, note)
