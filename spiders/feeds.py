@@ -7,6 +7,7 @@ from hashlib import sha256
 from scrapy.http import Response
 
 from monitor.feeds import FeedEntry, NotAFeed, parse_feed
+from monitor.sourcekind import not_a_feed
 
 from .base import SourceSpider, _headers
 
@@ -29,7 +30,7 @@ class FeedsSpider(SourceSpider):
         try:
             feed = parse_feed(response.body, response.url, _headers(response))
         except NotAFeed as e:
-            self.ctx.error(source, "feed", response.url, f"not a feed: {e}")
+            self.ctx.error(source, "feed", response.url, not_a_feed(response.body, response.url, str(e)))
             return
         if feed.problem:
             # Malformed but readable: use what parsed, and say what was wrong.
