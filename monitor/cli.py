@@ -75,12 +75,16 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.meta["monitor.debug"] = debug
 
 
-@cli.command()
+@cli.command(short_help="Try it on a bundled sample news site (offline).")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default="monitor-demo", show_default=True,
               help="Where to write demo.db, monitor.toml and the alert files.")
 @click.option("-v", "--verbose", is_flag=True, help="Show crawl progress.")
 def demo(directory: str, verbose: bool) -> None:
-    """Crawl a bundled sample news site on loopback and show what the monitor finds."""
+    """Try it: crawl a sample news site bundled with the monitor and show what it finds.
+
+    Nothing leaves this computer. Writes demo.db, monitor.toml and alert files into
+    DIR (./monitor-demo); a monitor.toml you edited there is never overwritten.
+    """
     from alerts.dispatch import send_pending
 
     from .demo import run_demo
@@ -89,10 +93,13 @@ def demo(directory: str, verbose: bool) -> None:
     click.echo(result.report())
 
 
-@cli.command()
+@cli.command(short_help="Write a starter monitor.toml and people.csv.")
 @click.argument("directory", type=click.Path(file_okay=False), default=".")
 def init(directory: str) -> None:
-    """Write a commented starter monitor.toml and people.csv into DIRECTORY."""
+    """Start your own setup: write a commented monitor.toml and people.csv into DIRECTORY.
+
+    DIRECTORY defaults to the current folder; existing files are never overwritten.
+    """
     from .setup import write_starter_files
 
     for path in write_starter_files(Path(directory)):
@@ -100,12 +107,15 @@ def init(directory: str) -> None:
     click.echo("Edit them, then run: monitor run -c " + str(Path(directory) / "monitor.toml"))
 
 
-@cli.command()
+@cli.command(short_help="Check every source once and alert (what cron runs).")
 @config_option
 @click.option("--no-alerts", is_flag=True, help="Collect and store, but send no alerts this time.")
-@click.option("-v", "--verbose", is_flag=True, help="Show crawl progress on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Show each page and decision on stderr (never article text).")
 def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
-    """One full cycle: collect, extract, match, store, alert."""
+    """Check every source once: fetch new articles, find the people, store, alert.
+
+    This is what cron runs. A source that fails is reported on stderr and the run goes on.
+    """
     from .runner import run_cycle
 
     config = load_config(config_path)
@@ -119,7 +129,7 @@ def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
             click.echo(line)
 
 
-@cli.command()
+@cli.command(short_help="Find the watched people in text files.")
 @config_option
 @click.option("--person", "people", multiple=True,
               help="Match only this person (their config entry if listed, else the name alone). Repeatable.")
@@ -204,10 +214,13 @@ def _read_text(name: str) -> str | None:
         return raw.decode("cp1252", errors="replace")
 
 
-@cli.command()
+@cli.command(short_help="Search the stored articles again for the current watchlist.")
 @config_option
 def rematch(config_path: str | None) -> None:
-    """Re-match the stored archive against the current watchlist (no refetch)."""
+    """Search the articles already stored for the current watchlist (after adding someone).
+
+    Nothing is fetched again; new mentions alert like any other.
+    """
     from alerts.dispatch import send_pending
 
     from .rematch import rematch as rematch_archive
@@ -219,16 +232,20 @@ def rematch(config_path: str | None) -> None:
             click.echo(line)
 
 
-@cli.group()
+@cli.group(short_help="Import people from a spreadsheet; list who is watched.")
 def people() -> None:
-    """Manage the watchlist."""
+    """The watchlist: import people from a spreadsheet, list who is watched."""
 
 
-@people.command("import")
+@people.command("import", short_help="Add the people in a CSV file to the watchlist.")
 @config_option
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
 def people_import(config_path: str | None, csv_file: str) -> None:
-    """Merge CSV_FILE (name, aliases, context, exclude, notes) into the config's people file."""
+    """Add the people in CSV_FILE (a spreadsheet saved as CSV) to the people file.
+
+    Columns: name, aliases, context, exclude, notes (lists separated by ";").
+    A person already listed keeps everything and gains what the CSV adds.
+    """
     from .watchlist import import_people
 
     config = load_config(config_path)
@@ -237,10 +254,10 @@ def people_import(config_path: str | None, csv_file: str) -> None:
     click.echo("Run `monitor rematch` to search the archive for them.")
 
 
-@people.command("list")
+@people.command("list", short_help="List the watched people and their mention counts.")
 @config_option
 def people_list(config_path: str | None) -> None:
-    """List the watched people, with how many mentions the archive holds for each."""
+    """List the watched people and how many mentions of each the archive holds."""
     from .store import Archive
     from .watchlist import describe_people
 
@@ -259,7 +276,7 @@ def people_list(config_path: str | None) -> None:
         click.echo(f"{row['name']}  ({row['mentions']} mentions){extra}")
 
 
-@cli.command()
+@cli.command(short_help="Browse and search the archive in your web browser.")
 @config_option
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True,
               help="Port to serve on, 1-65535.")
@@ -290,13 +307,13 @@ def _open_archive(config_path: str | None):
     return Archive(config.database, config.alerts)
 
 
-@cli.command()
+@cli.command(short_help="Save proof of one mention into a folder.")
 @config_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="New (or empty) folder to write the bundle into.")
 @click.argument("mention_id", type=int)
 def evidence(config_path: str | None, out_dir: str, mention_id: int) -> None:
-    """Write the evidence bundle of MENTION_ID: page as received, text, headers, hashes."""
+    """Save proof of mention MENTION_ID into a folder: the page as received, its text, hashes."""
     from .evidence import UnknownMention, write_bundle
 
     archive = _open_archive(config_path)
@@ -315,7 +332,7 @@ def evidence(config_path: str | None, out_dir: str, mention_id: int) -> None:
     click.echo(f"wrote {out_dir}; verify with: cd {out_dir} && sha256sum -c SHA256SUMS")
 
 
-@cli.command()
+@cli.command(short_help="Confirm or reject a mention.")
 @config_option
 @click.option("--confirm", is_flag=True, help="It is this person.")
 @click.option("--reject", is_flag=True, help="Not this person: never alert this story for them.")
@@ -346,12 +363,12 @@ def review(config_path: str | None, confirm: bool, reject: bool, note: str | Non
     click.echo(line)
 
 
-@cli.group()
+@cli.group(short_help="Test alert channels or send what is waiting.")
 def alerts() -> None:
-    """Deliver and test alert channels (email, Slack, file)."""
+    """Alerts: send a test message, or deliver what is waiting (email, Slack, file)."""
 
 
-@alerts.command("send")
+@alerts.command("send", short_help="Deliver the alerts waiting to be sent.")
 @config_option
 def alerts_send(config_path: str | None) -> None:
     """Deliver pending alerts now (also the last step of `monitor run`)."""
@@ -369,7 +386,7 @@ def alerts_send(config_path: str | None) -> None:
         click.echo(line)
 
 
-@alerts.command("test")
+@alerts.command("test", short_help="Send a test message through every channel.")
 @config_option
 def alerts_test(config_path: str | None) -> None:
     """Send one test message through every configured channel and say which worked."""
@@ -384,10 +401,10 @@ def alerts_test(config_path: str | None) -> None:
         sys.exit(1)
 
 
-@cli.command()
+@cli.command(short_help="List every source and how it last went.")
 @config_option
 def sources(config_path: str | None) -> None:
-    """List every source the config yields (search queries included) with its last status."""
+    """List every source the config checks (search queries included) and how it last went."""
     from .sources import list_sources
 
     rows = list_sources(load_config(config_path))
