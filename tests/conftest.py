@@ -19,30 +19,40 @@ CORPUS = Path(os.environ.get("MONITOR_CORPUS", ROOT.parent / "shared" / "corpus"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _datasette_closes_its_throwaway_connections():
-    """Datasette opens a `:memory:` connection per facet check (detect_json1) and one for its
-    SQLite version, and never closes them; Python 3.13 reports each as an unclosed database
-    (an error here) whenever the garbage collector frees it, in whichever test is running.
-    The archive's own connections are closed by the code and the tests, and still checked."""
+def _datasette_leaks_quietly():
+    """Datasette opens throwaway `:memory:` connections and never closes them: one when
+    datasette.filters is imported, one for its SQLite version, one per facet check
+    (detect_json1). Python 3.13 reports each as an unclosed database (an error here)
+    whenever the garbage collector frees it, in whichever test is running. Import and
+    prime Datasette here, before any test module imports it, with those warnings off."""
     import gc
-    import sqlite3
     import warnings
-    from contextlib import closing
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
-        try:  # importing datasette.filters runs detect_json1() once
-            import datasette.facets
-            import datasette.filters
-            from datasette.utils import detect_json1
+        try:
+            import datasette.filters  # noqa: F401
             from datasette.utils.sqlite import sqlite_version
         except ImportError:
-            detect_json1 = None
-        else:
-            sqlite_version()  # cached after the first call
-        gc.collect()  # frees those connections now, warnings ignored
-    if detect_json1 is None:
+            return
+        sqlite_version()  # cached after the first call
+        gc.collect()
+
+
+_datasette_leaks_quietly()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _datasette_closes_its_facet_connections():
+    """Facet checks open a `:memory:` connection each time (see above): make them close it."""
+    import sqlite3
+    from contextlib import closing
+
+    try:
+        import datasette.facets
+        import datasette.filters
+        from datasette.utils import detect_json1
+    except ImportError:
         yield
         return
 
@@ -56,6 +66,49 @@ def _datasette_closes_its_throwaway_connections():
         patch.setattr(datasette.facets, "detect_json1", closing_detect_json1)
         patch.setattr(datasette.filters, "detect_json1", closing_detect_json1)
         yield
+
+
+TESTS = Path(__file__).resolve().parent
+PROJECT_CODE = tuple(str(ROOT / name) + os.sep for name in ("monitor", "alerts", "spiders"))
+
+
+@pytest.fixture(autouse=True)
+def _close_what_the_test_opened(monkeypatch):
+    """Close, after each test, the SQLite connections the test itself opened to look at an archive.
+
+    Python 3.13 reports a connection freed while open (`ResourceWarning: unclosed database`,
+    an error here) in whichever test the garbage collector happens to run. Connections the
+    monitor's own code opens are not touched: those must be closed by the code, and a leak
+    there still fails.
+    """
+    import sqlite3
+
+    opened: list[sqlite3.Connection] = []
+    real_connect = sqlite3.connect
+
+    def connect(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        if _opened_by_test_code():
+            opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    yield
+    for conn in opened:
+        conn.close()
+
+
+def _opened_by_test_code() -> bool:
+    """True when the nearest project frame on the stack is a test's, not the monitor's."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(PROJECT_CODE):
+            return False
+        if filename.startswith(str(TESTS) + os.sep):
+            return True
+        frame = frame.f_back
+    return False
 
 
 @pytest.fixture
