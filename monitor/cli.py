@@ -264,10 +264,10 @@ def people_list(config_path: str | None) -> None:
     config = load_config(config_path)
     counts = {}
     if config.database.exists():
-        archive = Archive(config.database)
-        counts = {r["name"]: r["n"] for r in archive.db.query(
-            "select p.name, count(m.id) as n from people p left join mentions m on m.person_id = p.id group by p.id")}
-        archive.close()
+        with Archive(config.database) as archive:
+            counts = {r["name"]: r["n"] for r in archive.db.query(
+                "select p.name, count(m.id) as n from people p left join mentions m on m.person_id = p.id "
+                "group by p.id")}
     rows = describe_people(config, counts)
     if not rows:
         click.echo("No people on the watchlist yet: add [[person]] entries or a people_file.")

@@ -117,9 +117,8 @@ def run_demo(directory: Path, deliver: Deliver | None = None, verbose: bool = Fa
         (directory / "monitor.toml").write_text(demo_config(base), encoding="utf-8")
         config = load_config(directory / "monitor.toml")
         summary = run_cycle(config, deliver=deliver, verbose=verbose, command="demo")
-    archive = Archive(config.database)
-    articles = archive.db["articles"].count
-    archive.close()
+    with Archive(config.database) as archive:
+        articles = archive.db["articles"].count
     alert_files = len(list((directory / "alerts").glob("*"))) if (directory / "alerts").exists() else 0
     return DemoResult(directory, summary, articles, alert_files)
 
