@@ -98,9 +98,12 @@ class SlackChannel(Channel):
         self.secrets = tuple(slack.secret_parts(self.url)) if self.url else ()
 
     def _url(self) -> str:
+        variable = f"environment variable {self.settings.webhook_url_env} (named in [alerts.slack])"
         if not self.url:
-            raise DeliveryError(f"environment variable {self.settings.webhook_url_env} "
-                                "(named in [alerts.slack]) is not set")
+            raise DeliveryError(f"{variable} is not set")
+        if not slack.is_webhook_url(self.url):  # its value is the secret: never echoed
+            raise DeliveryError(f"{variable} is not a URL; set it to the webhook URL Slack gave you "
+                                "(https://hooks.slack.com/services/...)", retryable=False)
         return self.url
 
     def deliver(self, alert: Outgoing, on_part: Callable[[int], None]) -> str:

@@ -57,6 +57,12 @@ def post(url: str, payload: dict, *, timeout: float) -> None:
         ) from None
 
 
+def is_webhook_url(url: str) -> bool:
+    """An http(s) URL with a host: anything else urllib would refuse with "unknown url type"."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def secret_parts(url: str) -> list[str]:
     """The webhook URL, and the pieces of its path and query (the token) that could be echoed alone."""
     parts = urlsplit(url)

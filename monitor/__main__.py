@@ -2,4 +2,4 @@
 
 from .cli import cli
 
-cli()
+cli(prog_name="monitor")

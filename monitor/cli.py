@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -16,20 +17,31 @@ EXIT_LOCKED = 75
 
 
 class MonitorGroup(click.Group):
-    """Turns the library's typed errors into one clear line and the SPEC's exit codes."""
+    """Turns every error into one clear line and the SPEC's exit codes; `--debug` adds the traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except errors.ConfigError as e:
-            click.echo(f"Error: {e}", err=True)
-            sys.exit(EXIT_CONFIG)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own usage errors already read well (exit 2)
         except errors.LockedError as e:
-            click.echo(str(e), err=True)
-            sys.exit(EXIT_LOCKED)
+            _fail(ctx, str(e), EXIT_LOCKED)
+        except errors.ConfigError as e:
+            _fail(ctx, f"Error: {e}", EXIT_CONFIG)
         except errors.MonitorError as e:
-            click.echo(f"Error: {e}", err=True)
-            sys.exit(1)
+            _fail(ctx, f"Error: {e}", 1)
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            _fail(ctx, f"Error: {where}{e.strerror or e}", 1)
+        except Exception as e:  # a bug: say what broke, and how to see more
+            _fail(ctx, f"Error: {type(e).__name__}: {e} (run again with --debug to see where)", 1)
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    if ctx.meta.get("monitor.debug"):
+        traceback.print_exc()
+    click.echo(message, err=True)
+    sys.exit(code)
 
 
 config_option = click.option(
@@ -38,18 +50,41 @@ config_option = click.option(
 )
 
 
-@click.group(cls=MonitorGroup)
+@click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mention-monitor")
-def cli() -> None:
-    """Find the people you track in the news; alert once; archive for Datasette."""
+@click.option("--debug", is_flag=True, help="On an error, also print the traceback (for bug reports).")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Find the people you track in the news, alert once per story, keep an archive.
+
+    \b
+    New here? Try it on a bundled sample site first:
+      monitor demo                  crawl a sample news site and show what it finds
+      monitor init                  write a starter monitor.toml and people.csv
+      monitor run                   check every source once (cron runs this)
+      monitor serve                 browse the archive in your web browser
+
+    Every command reads ./monitor.toml unless given -c FILE (or $MONITOR_CONFIG).
+    Run `monitor COMMAND --help` for what a command does and its options.
+
+    \b
+    Exit codes: 0 done; 1 something failed (the message says what);
+    2 a wrong option or a mistake in the config (file, line and key named);
+    75 another run holds the archive (cron can simply try again later).
+    """
+    ctx.meta["monitor.debug"] = debug
 
 
-@cli.command()
+@cli.command(short_help="Try it on a bundled sample news site (offline).")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default="monitor-demo", show_default=True,
               help="Where to write demo.db, monitor.toml and the alert files.")
 @click.option("-v", "--verbose", is_flag=True, help="Show crawl progress.")
 def demo(directory: str, verbose: bool) -> None:
-    """Crawl a bundled sample news site on loopback and show what the monitor finds."""
+    """Try it: crawl a sample news site bundled with the monitor and show what it finds.
+
+    Nothing leaves this computer. Writes demo.db, monitor.toml and alert files into
+    DIR (./monitor-demo); a monitor.toml you edited there is never overwritten.
+    """
     from alerts.dispatch import send_pending
 
     from .demo import run_demo
@@ -58,10 +93,13 @@ def demo(directory: str, verbose: bool) -> None:
     click.echo(result.report())
 
 
-@cli.command()
+@cli.command(short_help="Write a starter monitor.toml and people.csv.")
 @click.argument("directory", type=click.Path(file_okay=False), default=".")
 def init(directory: str) -> None:
-    """Write a commented starter monitor.toml and people.csv into DIRECTORY."""
+    """Start your own setup: write a commented monitor.toml and people.csv into DIRECTORY.
+
+    DIRECTORY defaults to the current folder; existing files are never overwritten.
+    """
     from .setup import write_starter_files
 
     for path in write_starter_files(Path(directory)):
@@ -69,12 +107,15 @@ def init(directory: str) -> None:
     click.echo("Edit them, then run: monitor run -c " + str(Path(directory) / "monitor.toml"))
 
 
-@cli.command()
+@cli.command(short_help="Check every source once and alert (what cron runs).")
 @config_option
 @click.option("--no-alerts", is_flag=True, help="Collect and store, but send no alerts this time.")
-@click.option("-v", "--verbose", is_flag=True, help="Show crawl progress on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Show each page and decision on stderr (never article text).")
 def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
-    """One full cycle: collect, extract, match, store, alert."""
+    """Check every source once: fetch new articles, find the people, store, alert.
+
+    This is what cron runs. A source that fails is reported on stderr and the run goes on.
+    """
     from .runner import run_cycle
 
     config = load_config(config_path)
@@ -91,14 +132,19 @@ def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
         sys.exit(1)
 
 
-@cli.command()
+@cli.command(short_help="Find the watched people in text files.")
 @config_option
 @click.option("--person", "people", multiple=True,
               help="Match only this person (their config entry if listed, else the name alone). Repeatable.")
 @click.option("--explain", is_flag=True, help="Say which name forms were tried and why each did or did not match.")
-@click.argument("files", nargs=-1, required=True)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 def match(config_path: str | None, people: tuple[str, ...], explain: bool, files: tuple[str, ...]) -> None:
-    """Match plain-text FILES (or - for stdin) against the watchlist; print JSON lines."""
+    """Find the watched people in text FILES (or - to read what you type or pipe in).
+
+    Prints one JSON line per mention found (file, person, matched text, position,
+    score 0-100); a file with no mention is said so on stderr. A file that does not
+    exist or cannot be read is a usage error (exit 2).
+    """
     from .match import compile_watchlist, find_mentions
     from .match import explain as explain_match
 
@@ -112,12 +158,19 @@ def match(config_path: str | None, people: tuple[str, ...], explain: bool, files
             for line in explain_match(text, watchlist):
                 click.echo(line)
             continue
-        for m in find_mentions(text, watchlist):
+        found = find_mentions(text, watchlist)
+        if not found:
+            click.echo(f"{name}: no mention of the {_people_count(len(watchlist.people))} on the watchlist", err=True)
+        for m in found:
             click.echo(json.dumps({
                 "file": name, "person": m.person.name, "matched": m.matched, "start": m.start,
                 "end": m.end, "score": m.score, "form": m.form, "context": list(m.context),
                 "snippet": m.snippet,
             }, ensure_ascii=False))
+
+
+def _people_count(n: int) -> str:
+    return "one person" if n == 1 else f"{n} people"
 
 
 def _people_to_match(config_path: str | None, names: tuple[str, ...]) -> list:
@@ -156,19 +209,21 @@ def _read_text(name: str) -> str | None:
         return sys.stdin.read()
     try:
         raw = Path(name).read_bytes()
-    except OSError as e:
-        click.echo(f"{name}: cannot read: {e.strerror or e}", err=True)
-        return None
+    except OSError as e:  # gone or unreadable since click checked it
+        raise click.BadParameter(f"{name}: cannot read: {e.strerror or e}", param_hint="FILES") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace")
 
 
-@cli.command()
+@cli.command(short_help="Search the stored articles again for the current watchlist.")
 @config_option
 def rematch(config_path: str | None) -> None:
-    """Re-match the stored archive against the current watchlist (no refetch)."""
+    """Search the articles already stored for the current watchlist (after adding someone).
+
+    Nothing is fetched again; new mentions alert like any other.
+    """
     from alerts.dispatch import send_pending
 
     from .rematch import rematch as rematch_archive
@@ -180,16 +235,20 @@ def rematch(config_path: str | None) -> None:
             click.echo(line)
 
 
-@cli.group()
+@cli.group(short_help="Import people from a spreadsheet; list who is watched.")
 def people() -> None:
-    """Manage the watchlist."""
+    """The watchlist: import people from a spreadsheet, list who is watched."""
 
 
-@people.command("import")
+@people.command("import", short_help="Add the people in a CSV file to the watchlist.")
 @config_option
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
 def people_import(config_path: str | None, csv_file: str) -> None:
-    """Merge CSV_FILE (name, aliases, context, exclude, notes) into the config's people file."""
+    """Add the people in CSV_FILE (a spreadsheet saved as CSV) to the people file.
+
+    Columns: name, aliases, context, exclude, notes (lists separated by ";").
+    A person already listed keeps everything and gains what the CSV adds.
+    """
     from .watchlist import import_people
 
     config = load_config(config_path)
@@ -198,20 +257,20 @@ def people_import(config_path: str | None, csv_file: str) -> None:
     click.echo("Run `monitor rematch` to search the archive for them.")
 
 
-@people.command("list")
+@people.command("list", short_help="List the watched people and their mention counts.")
 @config_option
 def people_list(config_path: str | None) -> None:
-    """List the watched people, with how many mentions the archive holds for each."""
+    """List the watched people and how many mentions of each the archive holds."""
     from .store import Archive
     from .watchlist import describe_people
 
     config = load_config(config_path)
     counts = {}
     if config.database.exists():
-        archive = Archive(config.database)
-        counts = {r["name"]: r["n"] for r in archive.db.query(
-            "select p.name, count(m.id) as n from people p left join mentions m on m.person_id = p.id group by p.id")}
-        archive.close()
+        with Archive(config.database) as archive:
+            counts = {r["name"]: r["n"] for r in archive.db.query(
+                "select p.name, count(m.id) as n from people p left join mentions m on m.person_id = p.id "
+                "group by p.id")}
     rows = describe_people(config, counts)
     if not rows:
         click.echo("No people on the watchlist yet: add [[person]] entries or a people_file.")
@@ -220,20 +279,28 @@ def people_list(config_path: str | None) -> None:
         click.echo(f"{row['name']}  ({row['mentions']} mentions){extra}")
 
 
-@cli.command()
+@cli.command(short_help="Browse and search the archive in your web browser.")
 @config_option
-@click.option("--port", type=int, default=8001, show_default=True, help="Port to serve on (127.0.0.1).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True,
+              help="Port to serve on, 1-65535.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this computer only).")
 @click.option("--host-name", "host_names", multiple=True, metavar="NAME",
-              help="Also answer requests for this Host name (repeatable); others get 400.")
+              help="Also answer requests for this Host name, e.g. behind a proxy (repeatable); others get 400.")
 def serve(config_path: str | None, port: int, host: str, host_names: tuple[str, ...]) -> None:
-    """Browse and search the archive in Datasette (read-only), with canned queries."""
-    from .serve import database_name
+    """Browse and search the archive in your web browser (Datasette, read-only).
+
+    Prints the address to open; Ctrl-C stops it. A port already in use is an
+    error (exit 1): stop the other server or pick another --port. Only requests
+    for the address it listens on (or a --host-name) are answered.
+    """
+    from .serve import bind, database_name
     from .serve import serve as serve_archive
 
     config = load_config(config_path)
+    listening = bind(host, port)  # before saying "Serving": a busy port must not look like success
     click.echo(f"Serving {config.database} at http://{host}:{port}/{database_name(config.database)} (Ctrl-C stops)")
-    serve_archive(config, port=port, host=host, host_names=host_names)
+    serve_archive(config, sock=listening, host_names=host_names)
 
 
 def _open_archive(config_path: str | None):
@@ -246,13 +313,13 @@ def _open_archive(config_path: str | None):
     return Archive(config.database, config.alerts)
 
 
-@cli.command()
+@cli.command(short_help="Save proof of one mention into a folder.")
 @config_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="New (or empty) folder to write the bundle into.")
 @click.argument("mention_id", type=int)
 def evidence(config_path: str | None, out_dir: str, mention_id: int) -> None:
-    """Write the evidence bundle of MENTION_ID: page as received, text, headers, hashes."""
+    """Save proof of mention MENTION_ID into a folder: the page as received, its text, hashes."""
     from .evidence import UnknownMention, write_bundle
 
     archive = _open_archive(config_path)
@@ -271,19 +338,24 @@ def evidence(config_path: str | None, out_dir: str, mention_id: int) -> None:
     click.echo(f"wrote {out_dir}; verify with: cd {out_dir} && sha256sum -c SHA256SUMS")
 
 
-@cli.command()
+@cli.command(short_help="Confirm or reject a mention.")
 @config_option
-@click.option("--confirm", "verdict", flag_value="confirmed", help="It is this person.")
-@click.option("--reject", "verdict", flag_value="rejected", help="Not this person: never alert this story for them.")
+@click.option("--confirm", is_flag=True, help="It is this person.")
+@click.option("--reject", is_flag=True, help="Not this person: never alert this story for them.")
 @click.option("--note", default=None, help="Why (kept with the verdict).")
 @click.argument("mention_id", type=int)
-def review(config_path: str | None, verdict: str | None, note: str | None, mention_id: int) -> None:
-    """Record a reviewer's verdict on MENTION_ID; a rejected mention never alerts again."""
+def review(config_path: str | None, confirm: bool, reject: bool, note: str | None, mention_id: int) -> None:
+    """Say whether mention MENTION_ID is really the person (--confirm) or not (--reject).
+
+    A rejected mention never alerts again. MENTION_ID is the number in the alert
+    and in the archive's mentions table.
+    """
     from .evidence import UnknownMention
     from .review import review as record_review
 
-    if verdict is None:
-        raise click.UsageError("say --confirm or --reject")
+    if confirm == reject:
+        raise click.UsageError("say either --confirm or --reject (one of them, not both)")
+    verdict = "confirmed" if confirm else "rejected"
     archive = _open_archive(config_path)
     try:
         row = record_review(archive.db, mention_id, verdict, note)
@@ -297,12 +369,12 @@ def review(config_path: str | None, verdict: str | None, note: str | None, menti
     click.echo(line)
 
 
-@cli.group()
+@cli.group(short_help="Test alert channels or send what is waiting.")
 def alerts() -> None:
-    """Deliver and test alert channels (email, Slack, file, Apprise)."""
+    """Alerts: send a test message, deliver what is waiting, or queue old mentions (email, Slack, file, Apprise)."""
 
 
-@alerts.command("send")
+@alerts.command("send", short_help="Deliver the alerts waiting to be sent.")
 @config_option
 @click.option("--retry-failed", is_flag=True, help="Also revive alerts marked failed (after alerts.max_attempts).")
 def alerts_send(config_path: str | None, retry_failed: bool) -> None:
@@ -322,7 +394,7 @@ def alerts_send(config_path: str | None, retry_failed: bool) -> None:
         click.echo(line)
 
 
-@alerts.command("backfill")
+@alerts.command("backfill", short_help="Queue stored mentions that were too old to alert.")
 @config_option
 @click.option("--since", required=True, type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
               help="Queue stored mentions published on or after this date (UTC), e.g. 2025-03-01.")
@@ -346,7 +418,7 @@ def alerts_backfill(config_path: str | None, since) -> None:
                f"({rows} alert rows); `monitor alerts send` or the next run delivers them")
 
 
-@alerts.command("test")
+@alerts.command("test", short_help="Send a test message through every channel.")
 @config_option
 def alerts_test(config_path: str | None) -> None:
     """Send one test message through every configured channel and say which worked."""
@@ -362,10 +434,10 @@ def alerts_test(config_path: str | None) -> None:
         sys.exit(1)
 
 
-@cli.command()
+@cli.command(short_help="List every source and how it last went.")
 @config_option
 def sources(config_path: str | None) -> None:
-    """List every source the config yields (search queries included) with its last status."""
+    """List every source the config checks (search queries included) and how it last went."""
     from .sources import list_sources
 
     rows = list_sources(load_config(config_path))

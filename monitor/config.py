@@ -5,7 +5,9 @@ Every error is a ConfigError naming the file, the line where it can be found, an
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import json
 import math
 import os
 import re
@@ -230,9 +232,16 @@ class _Reader:
 
     def fail(self, where: str, message: str, table: str = "", index: int = 0) -> ConfigError:
         key = where.rsplit(".", 1)[-1].split("[")[0]
-        line = self._line_of(key, table, index)
+        line = self._header_line(where) or self._line_of(key, table, index)
         at = f"{self.path}:{line}" if line else str(self.path)
         return ConfigError(f"{at}: {where}: {message}")
+
+    def _header_line(self, where: str) -> int | None:
+        """The line of a `[where]` table header (or of a sub-table), e.g. a misspelt `[alert.file]`."""
+        if "[" in where:
+            return None
+        header = re.compile(r"^\s*\[\[?\s*" + re.escape(where) + r"\s*(\]|\.)")
+        return next((n + 1 for n, line in enumerate(self.lines) if header.match(line)), None)
 
     def _line_of(self, key: str, table: str, index: int) -> int | None:
         """Best-effort line number of `key` inside the index-th `[table]`/`[[table]]`."""
@@ -262,7 +271,9 @@ class _Reader:
         for key in data:
             if key not in allowed:
                 known = ", ".join(sorted(allowed))
-                raise self.fail(f"{prefix}{key}", f"unknown key (known: {known})", table, index)
+                guess = difflib.get_close_matches(key, allowed, n=1)
+                hint = f"did you mean {guess[0]!r}? " if guess else ""
+                raise self.fail(f"{prefix}{key}", f"unknown key ({hint}known: {known})", table, index)
 
     def string(self, data: dict, key: str, prefix: str, table="", index=0, default=None, required=False):
         value = data.get(key, default)
@@ -296,8 +307,10 @@ class _Reader:
 
     def strings(self, data: dict, key: str, prefix: str, table="", index=0) -> tuple[str, ...]:
         value = data.get(key, [])
-        if isinstance(value, str):
-            value = [value]
+        if isinstance(value, str):  # a one-word list written without brackets: say how to write it
+            quoted = json.dumps(value, ensure_ascii=False)
+            raise self.fail(f"{prefix}{key}", f"must be a list in brackets, e.g. [{quoted}], got the string {quoted}",
+                            table, index)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(f"{prefix}{key}", f"must be a list of strings, got {value!r}", table, index)
         return tuple(v.strip() for v in value if v.strip())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from .config import load_config
+from .errors import MonitorError
 from .runner import Deliver, RunSummary, run_cycle
 from .store import Archive
 
@@ -106,17 +108,35 @@ class DemoResult:
 
 def run_demo(directory: Path, deliver: Deliver | None = None, verbose: bool = False) -> DemoResult:
     """Serve the sample site, write a fresh demo config and archive in `directory`, run one cycle."""
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise MonitorError(f"{directory}: cannot create this folder ({e.strerror or e}); use --dir") from None
+    _refuse_edited_config(directory)
     _remove_previous_demo(directory)
     with serve_demo_site() as base:
         (directory / "monitor.toml").write_text(demo_config(base), encoding="utf-8")
         config = load_config(directory / "monitor.toml")
         summary = run_cycle(config, deliver=deliver, verbose=verbose, command="demo")
-    archive = Archive(config.database)
-    articles = archive.db["articles"].count
-    archive.close()
+    with Archive(config.database) as archive:
+        articles = archive.db["articles"].count
     alert_files = len(list((directory / "alerts").glob("*"))) if (directory / "alerts").exists() else 0
     return DemoResult(directory, summary, articles, alert_files)
+
+
+def _refuse_edited_config(directory: Path) -> None:
+    """A monitor.toml the user changed since a demo wrote it is theirs: never overwrite it."""
+    path = directory / "monitor.toml"
+    if not path.exists():
+        return
+    current = path.read_text(encoding="utf-8", errors="replace")
+    # The demo's config differs between runs only in the sample site's port.
+    written = re.search(r'^url = "(http://127\.0\.0\.1:\d+)/feed\.xml"$', current, re.MULTILINE)
+    if written is None or current != demo_config(written.group(1)):
+        raise MonitorError(
+            f"{path}: changed since `monitor demo` wrote it; not overwritten. To start the demo afresh, "
+            f"move your edits elsewhere and delete {directory}, or run `monitor demo --dir ANOTHER_FOLDER`"
+        )
 
 
 def _remove_previous_demo(directory: Path) -> None:

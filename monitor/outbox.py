@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database
@@ -12,6 +13,8 @@ from .routing import channels_for, person_name
 
 # Shorter snippets ("Andry Hernández said.") say too little to stand for a namesake's story.
 MIN_WORDING_CHARS = 40
+
+logger = logging.getLogger(__name__)
 
 
 def queue(
@@ -99,6 +102,8 @@ def is_recent(published: str | None, settings: AlertSettings, now: str) -> bool:
     """
     when = parse_datetime(published)
     if when is None:  # no date, or one we cannot read: alert rather than miss it
+        if published and published.strip():
+            logger.warning("unreadable publication date %r: alerting as if undated", published)
         return True
     cutoff = datetime.fromisoformat(now) - timedelta(days=settings.backfill_days)
     return when >= cutoff

@@ -14,65 +14,74 @@ COLUMNS = ("name", "aliases", "context", "exclude", "notes", "search", "min_scor
 
 
 def load_people_csv(path: Path) -> list[Person]:
-    """Read a watchlist CSV (a spreadsheet export): name, aliases, context, notes, ..."""
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read people file: {e.strerror or e}") from None
-    text = _decode_spreadsheet_bytes(raw, path)
-    reader = csv.DictReader(text.splitlines(), dialect=_sniff_dialect(text))
-    if not reader.fieldnames:
-        return []
-    columns = {(c or "").strip().lower(): c for c in reader.fieldnames}
-    if "name" not in columns:
-        raise ConfigError(f"{path}:1: people file needs a 'name' column (found: {', '.join(reader.fieldnames)})")
-    people = []
-    for row in reader:
-        line = reader.line_num
+    """Read a watchlist CSV (a spreadsheet export): name, aliases, context, notes, ...
 
-        def get(key: str, row: dict = row) -> str:
-            return restore((row.get(columns.get(key, ""), "") or "").strip())
-
-        name = get("name")
-        if not name:
-            continue
-        min_score = get("min_score")
-        if min_score and not min_score.isdigit():
-            raise ConfigError(f"{path}:{line}: min_score: must be a whole number, got {min_score!r}")
-        people.append(
-            Person(
-                name=name,
-                aliases=_split_list(get("aliases")),
-                context=_split_list(get("context")),
-                exclude=_split_list(get("exclude")),
-                notes=get("notes"),
-                search=get("search").lower() not in {"false", "no", "0", "n"},
-                min_score=int(min_score) if min_score else None,
-                notify_email=_split_list(get("notify_email")),
-            )
-        )
-    return people
-
-
-def _decode_spreadsheet_bytes(raw: bytes, path: Path) -> str:
-    # Excel writes UTF-8 with a BOM, or cp1252 when "CSV" is chosen on Windows.
-    for encoding in ("utf-8-sig", "cp1252"):
+    The file is read as a stream by the stdlib's csv reader, so a quoted cell may hold
+    line breaks, commas and doubled quotes. Lists are ";"-separated; in a file whose
+    columns are themselves separated by ";" (Excel in much of Europe and Latin America),
+    "," separates list items too: `CECOT, El Salvador` is two phrases.
+    """
+    for encoding in ("utf-8-sig", "cp1252"):  # Excel: UTF-8 with a BOM, or cp1252 on Windows
         try:
-            return raw.decode(encoding)
+            return _read_people(path, encoding)
         except UnicodeDecodeError:
             continue
     raise ConfigError(f"{path}: people file is neither UTF-8 nor Windows-1252 text")
 
 
-def _sniff_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+def _read_people(path: Path, encoding: str) -> list[Person]:
     try:
-        return csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
+        stream = path.open(encoding=encoding, newline="")  # newline="": csv handles line breaks in cells
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read people file: {e.strerror or e}") from None
+    with stream:
+        delimiter = _delimiter(stream.readline())
+        stream.seek(0)
+        reader = csv.DictReader(stream, delimiter=delimiter)  # excel quoting: "" is a quote
+        if not reader.fieldnames:
+            return []
+        columns = {(c or "").strip().lower(): c for c in reader.fieldnames}
+        if "name" not in columns:
+            raise ConfigError(f"{path}:1: people file needs a 'name' column (found: {', '.join(reader.fieldnames)})")
+        separators = ";," if delimiter == ";" else ";"
+        return [person for row in reader if (person := _person(row, columns, separators, path, reader.line_num))]
+
+
+def _person(row: dict, columns: dict[str, str], separators: str, path: Path, line: int) -> Person | None:
+    def get(key: str) -> str:
+        return restore((row.get(columns.get(key, ""), "") or "").strip())
+
+    name = get("name")
+    if not name:
+        return None
+    min_score = get("min_score")
+    if min_score and not min_score.isdigit():
+        raise ConfigError(f"{path}:{line}: min_score: must be a whole number, got {min_score!r}")
+    return Person(
+        name=name,
+        aliases=_split_list(get("aliases"), separators),
+        context=_split_list(get("context"), separators),
+        exclude=_split_list(get("exclude"), separators),
+        notes=get("notes"),
+        search=get("search").lower() not in {"false", "no", "0", "n"},
+        min_score=int(min_score) if min_score else None,
+        notify_email=_split_list(get("notify_email"), separators),
+    )
+
+
+def _delimiter(header: str) -> str:
+    """The header line's separator. Only the delimiter is sniffed: a sniffed dialect would
+    also guess quoting rules (often "no doubled quotes"), corrupting quotes on each round trip."""
+    try:
+        return csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
     except csv.Error:
-        return csv.excel
+        return ","
 
 
-def _split_list(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.split(";") if part.strip())
+def _split_list(value: str, separators: str = ";") -> tuple[str, ...]:
+    for separator in separators[1:]:
+        value = value.replace(separator, separators[0])
+    return tuple(part.strip() for part in value.split(separators[0]) if part.strip())
 
 
 def write_people_csv(path: Path, people: list[Person]) -> None:

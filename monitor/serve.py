@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import errno
 import json
 import os
 import re
+import socket
+import sqlite3
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
@@ -69,7 +72,21 @@ async def _method_not_allowed(send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class ReadOnlyArchive(Database):
+class ClosingDatabase(Database):
+    """A Datasette database whose `close()` closes every connection it opened.
+
+    Datasette's own `close()` forgets in-memory connections (its `_internal` catalogue),
+    which Python 3.13 then reports as unclosed when they are freed.
+    """
+
+    def connect(self, write: bool = False) -> Any:
+        conn = super().connect(write)
+        if conn not in self._all_file_connections:
+            self._all_file_connections.append(conn)
+        return conn
+
+
+class ReadOnlyArchive(ClosingDatabase):
     """The archive as Datasette sees it: reads through `mode=ro` connections, writes refused.
 
     Datasette funnels every write (write canned queries, plugins) through
@@ -79,6 +96,14 @@ class ReadOnlyArchive(Database):
 
     def connect(self, write: bool = False) -> Any:
         return hide_columns(super().connect(write))  # raw bodies are for `monitor evidence` only
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().execute(*args, **kwargs)
+        except sqlite3.Warning as e:
+            # Python 3.10 raises Warning for "select 1; delete ..." (3.11+ ProgrammingError,
+            # which Datasette answers with a 400); without this it was a 500 and a traceback.
+            raise sqlite3.ProgrammingError(str(e)) from None
 
     async def execute_write_fn(self, fn: Any, block: bool = True) -> Any:
         raise Forbidden("The archive is read-only here; change it with the monitor commands.")
@@ -145,7 +170,11 @@ def build_datasette(
     # Swap Datasette's own database object for one that refuses writes, under the same name.
     default = next(db for db in ds.databases.values() if db.path == str(path))
     ds.remove_database(default.name)
+    default.close()
     ds.add_database(ReadOnlyArchive(ds, path=str(path), is_mutable=True), name=name)
+    internal = ds.databases["_internal"]  # not yet opened: swap in one that closes cleanly
+    ds.remove_database("_internal")
+    ds.add_database(ClosingDatabase(ds, memory_name=internal.memory_name), name="_internal")
     return ds
 
 
@@ -169,15 +198,48 @@ def _add_plugin_config(metadata: dict, db_name: str, environ: Any) -> None:
         auth[f"{reviewer}_password_hash"] = {"$env": var}
 
 
-def serve(config: Config, port: int = 8001, host: str = "127.0.0.1", host_names: Iterable[str] = ()) -> None:
-    """Serve the archive of `config` with Datasette until interrupted (`monitor serve`).
+def close_datasette(ds: Datasette) -> None:
+    """Close every connection `ds` opened (each request may have opened some)."""
+    for db in ds.databases.values():
+        db.close()
 
-    Only requests naming `host` (or one of `host_names`) in their Host header are answered.
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or a MonitorError that says what to do instead."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as e:
+        raise MonitorError(f"--host {host}: not an address this computer has ({e.strerror})") from None
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise MonitorError(f"port {port} on {host} is already in use (another `monitor serve`?); "
+                               "stop it, or choose another port with --port") from None
+        raise MonitorError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    return sock
+
+
+def serve(config: Config, sock: socket.socket, host_names: Iterable[str] = ()) -> None:
+    """Serve the archive of `config` with Datasette on a bound socket until interrupted (`monitor serve`).
+
+    Only requests naming the bound address (or one of `host_names`) in their Host header are answered.
     """
     import uvicorn
 
     ds = build_datasette(config.database)
-    uvicorn.run(guard_app(ds.app(), host, host_names), host=host, port=port, log_level="info", lifespan="on", workers=1)
+    host, port = sock.getsockname()[:2]
+    app = guard_app(ds.app(), host, host_names)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="on"))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        close_datasette(ds)
+        sock.close()
 
 
 def export_metadata(db_path: str | os.PathLike, out: str | os.PathLike) -> Path:

@@ -78,3 +78,5 @@ LOG_LEVEL = "WARNING"
 FEED_EXPORT_ENCODING = "utf-8"
 # Dropped pages are recorded with the run and summarised; no need to shout in cron mail.
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
+# -v logs each page by its URL, never its text (Scrapy's own formatter dumps whole items).
+LOG_FORMATTER = "monitor.logformatter.QuietLogFormatter"

@@ -41,11 +41,15 @@ def open_database(path: str | os.PathLike) -> Database:
     """Open (creating and migrating) the archive in WAL mode so Datasette can read during a run."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = Database(path)
-    db.execute("PRAGMA busy_timeout = 30000")
-    db.enable_wal()
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA foreign_keys = ON")
-    schema.migrate(db)
+    try:
+        db.execute("PRAGMA busy_timeout = 30000")
+        db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        schema.migrate(db)
+    except BaseException:
+        db.close()  # a locked, read-only or corrupt file must not leave a connection open
+        raise
     return db
 
 
@@ -59,6 +63,12 @@ class Archive:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- people -------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from scrapy.http import Response
 
 from monitor.feeds import FeedEntry, NotAFeed, parse_feed
 from monitor.netguard import is_http_url
+from monitor.sourcekind import not_a_feed
 
 from .base import SourceSpider, _headers
 
@@ -33,7 +34,7 @@ class FeedsSpider(SourceSpider):
         try:
             feed = parse_feed(response.body, response.url, _headers(response))
         except NotAFeed as e:
-            self.ctx.error(source, "feed", response.url, f"not a feed: {e}")
+            self.ctx.error(source, "feed", response.url, not_a_feed(response.body, response.url, str(e)))
             return
         if feed.problem:
             # Malformed but readable: use what parsed, and say what was wrong.

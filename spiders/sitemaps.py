@@ -11,6 +11,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from monitor.dates import parse_datetime
 from monitor.feeds import FeedEntry
+from monitor.sourcekind import not_a_sitemap
 from monitor.urls import canonical_url
 
 from .base import SourceSpider
@@ -37,7 +38,7 @@ class SitemapsSpider(SourceSpider):
         body = _sitemap_body(response)
         sitemap = _read_sitemap(body) if body else None
         if sitemap is None:
-            self.ctx.error(source, "sitemap", response.url, "not a sitemap (an HTML page or a challenge page?)")
+            self.ctx.error(source, "sitemap", response.url, not_a_sitemap(body))
             return
         self.remember_validators(response)
         entries = list(sitemap)

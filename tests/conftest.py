@@ -21,6 +21,92 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 ALLOW_LOOPBACK = 'allow_private_networks = ["127.0.0.1/32"]\n'
 
 
+def _datasette_leaks_quietly():
+    """Datasette opens throwaway `:memory:` connections and never closes them: one when
+    datasette.filters is imported, one for its SQLite version, one per facet check
+    (detect_json1). Python 3.13 reports each as an unclosed database (an error here)
+    whenever the garbage collector frees it, in whichever test is running. Import and
+    prime Datasette here, before any test module imports it, with those warnings off."""
+    import gc
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            import datasette.filters  # noqa: F401
+            from datasette.utils.sqlite import sqlite_version
+        except ImportError:
+            return
+        sqlite_version()  # cached after the first call
+        gc.collect()
+
+
+_datasette_leaks_quietly()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _datasette_closes_its_facet_connections():
+    """Facet checks open a `:memory:` connection each time (see above): make them close it."""
+    import sqlite3
+    from contextlib import closing
+
+    try:
+        import datasette.facets
+        import datasette.filters
+        from datasette.utils import detect_json1
+    except ImportError:
+        yield
+        return
+
+    def closing_detect_json1(conn=None):
+        if conn is not None:
+            return detect_json1(conn)
+        with closing(sqlite3.connect(":memory:")) as own:
+            return detect_json1(own)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(datasette.facets, "detect_json1", closing_detect_json1)
+        patch.setattr(datasette.filters, "detect_json1", closing_detect_json1)
+        yield
+
+
+TESTS = str(Path(__file__).resolve().parent) + os.sep
+
+
+@pytest.fixture(autouse=True)
+def _close_what_the_test_opened(monkeypatch):
+    """Close, after each test, the SQLite connections opened on its behalf and left open.
+
+    Tests open archives to look into them (`Database(path)`, `open_database`, `Archive`);
+    Python 3.13 reports each one freed while open (`ResourceWarning: unclosed database`,
+    an error here) in whichever later test the garbage collector happens to run.
+    """
+    import sqlite3
+
+    opened: list[sqlite3.Connection] = []
+    real_connect = sqlite3.connect
+
+    def connect(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        if _called_from_a_test():
+            opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    yield
+    for conn in opened:
+        conn.close()
+
+
+def _called_from_a_test() -> bool:
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(TESTS):
+            return True
+        frame = frame.f_back
+    return False
+
+
 @pytest.fixture
 def site():
     """A fresh loopback web server per test (routes are added by the test)."""

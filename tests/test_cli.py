@@ -28,8 +28,8 @@ def test_people_import_merges_by_name_and_list_shows_them(tmp_path):
     incoming = tmp_path / "export.csv"
     incoming.write_text(
         "name;aliases;context\n"
-        "Merwil Gutiérrez Flores;Merwil Gutiérrez;CECOT\n"
-        "Jerce Reyes Barrios;;CECOT;El Salvador\n",
+        "merwil gutierrez flores;MERWIL GUTIERREZ;cecot, Venezuela\n"
+        "Jerce Reyes Barrios;;CECOT, El Salvador\n",
         encoding="utf-8",
     )
     config = str(tmp_path / "monitor.toml")
@@ -37,7 +37,10 @@ def test_people_import_merges_by_name_and_list_shows_them(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "1 added, 1 updated" in result.stdout
     people = {p.name: p for p in load_config(config).people}
-    assert people["Merwil Gutiérrez Flores"].context == ("CECOT",)
+    # A merge, not a replacement: what the file knew stays; case and accents do not make new entries.
+    assert people["Merwil Gutiérrez Flores"].aliases == ("Merwil Gutiérrez",)
+    assert people["Merwil Gutiérrez Flores"].context == ("CECOT", "El Salvador", "deported", "Venezuela")
+    assert people["Jerce Reyes Barrios"].context == ("CECOT", "El Salvador")  # "," separates in a ";" file
     assert "Jerce Reyes Barrios" in people and "Neri José Alvarado Borges" in people
     listed = run_monitor("people", "list", "-c", config)
     assert "Jerce Reyes Barrios  (0 mentions)" in listed.stdout

@@ -68,10 +68,12 @@ def corpus_run(tmp_path_factory):
     first_log = list(site.log)
     site.clear_log()
     second = run_monitor("run", "--no-alerts", "-c", str(config), timeout=600)
+    db = Database(directory / "mentions.db")
     yield {
         "pages": pages, "truth": truth, "first": first, "second": second, "first_log": first_log,
-        "second_log": list(site.log), "db": Database(directory / "mentions.db"),
+        "second_log": list(site.log), "db": db,
     }
+    db.close()
     site.stop()
 
 

@@ -57,6 +57,7 @@ def crawled(tmp_path_factory):
     ids = {r["path"]: r["id"] for r in db.query(
         "select substr(a.final_url, instr(a.final_url, '/news/') + 6) as path, min(m.id) as id "
         "from mentions m join articles a on a.id = m.article_id group by a.id")}
+    db.close()
     yield config, ids, pages, site
     site.stop()
 

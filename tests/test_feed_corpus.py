@@ -84,11 +84,13 @@ def corpus_run(tmp_path_factory):
     started = time.monotonic()
     second = monitor(*args, env=proxy.env())
     second_time = time.monotonic() - started
+    db = Database(directory / "mentions.db")
     yield {
         "first": first, "second": second, "times": (first_time, second_time), "feeds": feeds, "cases": cases,
-        "db": Database(directory / "mentions.db"), "site": site, "proxy": proxy, "asked_first": asked_first,
+        "db": db, "site": site, "proxy": proxy, "asked_first": asked_first,
         "expected": expected(feeds, site),
     }
+    db.close()
     proxy.stop()
     site.stop()
 

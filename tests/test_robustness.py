@@ -83,7 +83,9 @@ def hostile(tmp_path_factory):
     started = time.monotonic()
     result = monitor("run", "--no-alerts", "-c", str(path))
     elapsed = time.monotonic() - started
-    yield result, Database(directory / "mentions.db"), cases, site, elapsed
+    db = Database(directory / "mentions.db")
+    yield result, db, cases, site, elapsed
+    db.close()
     site.stop()
 
 

@@ -31,6 +31,8 @@ from selenium.webdriver.support.expected_conditions import staleness_of  # noqa:
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMEDRIVER = shutil.which("chromedriver")
+if not CHROMEDRIVER and os.environ.get("MONITOR_REQUIRE_BROWSER"):  # CI sets it: never skip there
+    raise RuntimeError("MONITOR_REQUIRE_BROWSER is set but chromium-driver is not installed")
 pytestmark = pytest.mark.skipif(not CHROMEDRIVER, reason="chromium-driver is not installed")
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 
