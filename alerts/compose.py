@@ -32,8 +32,8 @@ TITLE_CHARS = 250
 DETAIL_CHARS = 600  # a source's error text, cut like a snippet
 # The heading of the section for mentions below alerts.min_score (alerts.possible).
 POSSIBLE_HEADING = "Possible mentions: please check"
-POSSIBLE_NOTE = ("Below the alert threshold (alerts.min_score): likely someone else, or a surname alone. "
-                 "Open each to judge it.")
+POSSIBLE_NOTE = ("Below the alert threshold (alerts.min_score): a surname near a context word, or a very common "
+                 "name; it may be someone else. Open each to judge it.")
 
 
 # -- shared -------------------------------------------------------------------------------
