@@ -76,6 +76,10 @@ def message(items: Sequence[AlertItem], *, fmt: str, limit: int, title_limit: in
     for number, item in enumerate(items[:max_items]):
         reserve = len(_more(len(items) - number - 1, public_url, fmt)) + 2
         block = _fit_block(item, fmt, budget - used - reserve - (2 if blocks else 0), first=not blocks)
+        if block is not None and item.possible and not any(i.possible for i in items[:number]):
+            head = f"*{escape_markdown(compose.POSSIBLE_HEADING)}*" if fmt == "markdown" else compose.POSSIBLE_HEADING
+            block = f"{head}\n{block}"
+            block = block if len(block) <= budget - used - reserve - (2 if blocks else 0) else None
         if block is None:
             break
         blocks.append(block)
@@ -134,6 +138,8 @@ def _block(item: AlertItem, fmt: str, with_snippet: bool) -> str:
         meta = f"{meta} · checked {compose.checked(item.checked_at)}"
     else:
         flag = " (first mention ever)" if item.first_for_person else ""
+    if item.possible:
+        flag = " (possible mention: please check)"
     person = f"*{esc(item.person)}*{esc(flag)}" if md else esc(item.person + flag)
     lines = [person, f"*{esc(title)}*" if md else esc(title), esc(meta), _link(item.url, md)]
     if with_snippet and item.snippet.strip():

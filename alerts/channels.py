@@ -176,11 +176,14 @@ class FileChannel(Channel):
             "message_id": alert.message_id,
             "created_at": alert.created_at,
             "subject": compose.subject(alert.items),
-            "mentions": [_item_json(i, self.public_url) for i in alert.items if i.kind not in (VANISHED, SOURCE)],
+            "mentions": [_item_json(i, self.public_url) for i in alert.items
+                         if i.kind not in (VANISHED, SOURCE) and not i.possible],
             # Pages that no longer name someone they named: after the new mentions, as in email.
             "changes": [_change_json(i) for i in alert.items if i.kind == VANISHED],
             # Sources that need a person (failing run after run, or gone dark): last.
             "sources": [_source_json(i) for i in alert.items if i.kind == SOURCE],
+            # Mentions below alerts.min_score: "Possible mentions: please check", not alerts.
+            "possible": [_item_json(i, self.public_url) for i in alert.items if i.possible],
         }
         files.write(self.folder, files.alert_path(self.folder, alert.alert_id).name, document)
         return ""

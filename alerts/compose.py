@@ -30,6 +30,10 @@ SLACK_MESSAGE_CHARS = 11000
 SNIPPET_CHARS = 600  # longer snippets are cut: the link is there for the full text
 TITLE_CHARS = 250
 DETAIL_CHARS = 600  # a source's error text, cut like a snippet
+# The heading of the section for mentions below alerts.min_score (alerts.possible).
+POSSIBLE_HEADING = "Possible mentions: please check"
+POSSIBLE_NOTE = ("Below the alert threshold (alerts.min_score): a surname near a context word, or a very common "
+                 "name; it may be someone else. Open each to judge it.")
 
 
 # -- shared -------------------------------------------------------------------------------
@@ -42,6 +46,10 @@ def subject(items: Sequence[AlertItem]) -> str:
     With sources that need a person, counted last: "2 new mentions, 1 source needs attention: …";
     sources alone show their URLs: "1 source needs attention: https://…/feed.xml".
     """
+    maybe = [i for i in items if i.possible]
+    items = [i for i in items if not i.possible]  # possible mentions are not alerts: never counted
+    if not items:
+        return _possible_subject(maybe)
     names = list(dict.fromkeys(i.person for i in items if i.kind != SOURCE))
     sources = list(dict.fromkeys(i.url for i in items if i.kind == SOURCE))
     shown_list = names or sources
@@ -60,6 +68,13 @@ def subject(items: Sequence[AlertItem]) -> str:
     if troubled:
         heads.append(f"{troubled} source needs attention" if troubled == 1 else f"{troubled} sources need attention")
     return _one_line(f"{', '.join(heads)}: {shown}")
+
+
+def _possible_subject(maybe: Sequence[AlertItem]) -> str:
+    """Only possible mentions: "Possible mentions to check: …", with no count of alerts."""
+    names = list(dict.fromkeys(i.person for i in maybe))
+    shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+    return _one_line(f"Possible mention{'s' * (len(maybe) > 1)} to check: {shown}")
 
 
 def source_lines(item: AlertItem) -> tuple[str, str, str]:
@@ -164,6 +179,7 @@ def _envelope(subj: str, sender: str, to: Sequence[str], message_id: str, date: 
 
 def plain_text(items: Sequence[AlertItem], more: str = "", public_url: str = "") -> str:
     out = [subject(items), ""]
+    heading = False  # possible mentions come last, under their own heading
     for item in items:
         if item.kind == VANISHED:
             out += _plain_vanished(item)
@@ -173,6 +189,9 @@ def plain_text(items: Sequence[AlertItem], more: str = "", public_url: str = "")
             out += [f"SOURCE NEEDS ATTENTION: {source}", f"  {detail}", *([f"  {since}"] if since else []),
                     f"  {next_step(item)}", ""]
             continue
+        if item.possible and not heading:
+            heading = True
+            out += ["=" * 40, POSSIBLE_HEADING.upper(), POSSIBLE_NOTE, ""]
         title, meta = _lines(item)
         flag = "FIRST MENTION EVER: " if item.first_for_person else ""
         out.append(f"{flag}{_one_line(item.person)}")
@@ -212,10 +231,16 @@ def html_body(items: Sequence[AlertItem], more: str = "", public_url: str = "") 
         '<!doctype html><html><body style="font-family:Arial,sans-serif;color:#222;max-width:720px">',
         f"<h2 style=\"font-size:18px\">{e(subject(items))}</h2>",
     ]
+    heading = False
     for item in items:
         if item.kind == VANISHED:
             parts += _html_vanished(item)
             continue
+        if item.possible and not heading:
+            heading = True
+            parts += ['<h3 style="font-size:16px;margin:24px 0 4px;padding:6px;background:#fff4d6;'
+                      f'border:1px solid #e0c060">{e(POSSIBLE_HEADING)}</h3>',
+                      f'<p style="margin:0 0 6px;color:#555">{e(POSSIBLE_NOTE)}</p>']
         if item.kind == SOURCE:
             parts += _html_source(item)
             continue
@@ -326,8 +351,13 @@ def slack_payloads(items: Sequence[AlertItem], *, alert_id: int | None = None, m
     """
     groups: list[list[dict]] = [[]]
     size = 0
+    heading = False
     for item in items:
         block = {"type": "section", "text": {"type": "mrkdwn", "text": slack_item_text(item, public_url)}}
+        if item.possible and not heading:
+            heading = True  # one section carries the heading and the first possible mention
+            block["text"]["text"] = (f":grey_question: *{POSSIBLE_HEADING}*\n_{POSSIBLE_NOTE}_\n\n"
+                                     + block["text"]["text"])[:SLACK_SECTION_CHARS]
         chars = len(block["text"]["text"])
         # Two blocks of each message are kept for the header and the footer.
         if groups[-1] and (len(groups[-1]) >= SLACK_MAX_BLOCKS - 2 or size + chars > SLACK_MESSAGE_CHARS):

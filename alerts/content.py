@@ -59,12 +59,15 @@ class AlertItem:
     found_at: str | None = None
     confidence: str = ""
     feed_text: bool = False
+    # A mention below alerts.min_score: shown apart, under "Possible mentions: please check",
+    # after everything else, and never counted as an alert.
+    possible: bool = False
 
 
 _ITEMS_SQL = """
 select o.story_id, m.id as mention_id, p.name as person, a.title, a.url, a.outlet, a.published,
        m.snippet, m.matched, m.score, m.first_for_person, a.id as article_id,
-       a.language, m.created_at, p.aliases, m.alertable, a.text_from
+       a.language, m.created_at, p.aliases, m.alertable, a.text_from, o.possible
 from outbox o
 join mentions m on m.id = o.mention_id
 join articles a on a.id = m.article_id
@@ -98,10 +101,10 @@ select source_url, source_kind, problem, detail, since from health_alerts where 
 
 def load_items(db: Database, alert_id: int) -> list[AlertItem]:
     """The items of one alert, straight from the archive, in the order they are shown."""
-    items = []
+    items, stories = [], []
     for row in db.execute(_ITEMS_SQL, [alert_id]).fetchall():
         (story_id, mention_id, person, title, url, outlet, published, snippet, matched, score, first, article_id,
-         language, found_at, aliases, alertable, text_from) = row
+         language, found_at, aliases, alertable, text_from, possible) = row
         copies = db.execute(_LINKS_SQL, [story_id, story_id]).fetchall()
         # The article the mention was found in comes first; its syndicated copies follow.
         copies.sort(key=lambda c: (c[0] != article_id, c[0]))
@@ -116,16 +119,23 @@ def load_items(db: Database, alert_id: int) -> list[AlertItem]:
                 snippet=snippet or "",
                 matched=matched or "",
                 score=score or 0,
-                first_for_person=bool(first),
+                first_for_person=bool(first) and not possible,
                 links=links,
                 outlet=links[0][1] if links else outlet or host_of(url),
                 language=language or "",
                 found_at=found_at,
                 confidence=confidence(person, _json_list(aliases), matched or "", bool(alertable)),
                 feed_text=text_from == "feed" and FEED_ENTRY_MARK in url,
+                possible=bool(possible),
             )
         )
-    return order(_first_by_date(items)) + _changes(db, alert_id) + _sources(db, alert_id)
+        stories.append((person, story_id))
+    sure = [i for i in items if not i.possible]
+    alerted = {key for key, i in zip(stories, items, strict=True) if not i.possible}
+    # A story that alerts in this very message is not listed again as possible.
+    maybe = [i for key, i in zip(stories, items, strict=True) if i.possible and key not in alerted]
+    # Possible mentions come last, so a message over its limits cuts them first.
+    return order(_first_by_date(sure)) + _changes(db, alert_id) + _sources(db, alert_id) + order(maybe)
 
 
 def _labelled(copies: list) -> tuple[tuple[str, str], ...]:

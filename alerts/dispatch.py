@@ -138,7 +138,8 @@ def _send_channel(db: Database, channel: Channel, settings: AlertSettings, now: 
         result.sent += 1
         changes = sum(item.kind == content.VANISHED for item in outgoing.items)
         sources = sum(item.kind == content.SOURCE for item in outgoing.items)
-        result.mentions += len(outgoing.items) - changes - sources
+        possible = sum(item.possible for item in outgoing.items)  # not alerts: not counted
+        result.mentions += len(outgoing.items) - changes - sources - possible
         result.changes += changes
         result.sources += sources
     result.pending = records.pending_count(db, channel.name)

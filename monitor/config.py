@@ -140,6 +140,8 @@ class AlertSettings:
     notify_email: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # serve.public_url (no trailing slash): "and N more" and each alert's mention page link there.
     public_url: str = ""
+    # Mentions below min_score go into each digest's "possible mentions: please check" section.
+    possible: bool = True
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -502,7 +504,8 @@ class _Reader:
         if not isinstance(data, dict):
             raise self.fail("alerts", "must be an [alerts] table")
         self.check_keys(
-            data, {"min_score", "max_attempts", "backfill_days", "email", "slack", "file", *alert_keys.ALERT_KEYS},
+            data, {"min_score", "max_attempts", "backfill_days", "possible", "email", "slack", "file",
+                   *alert_keys.ALERT_KEYS},
             "alerts.", "alerts",
         )
         d = AlertSettings()
@@ -519,6 +522,7 @@ class _Reader:
             max_items=self.number(data, "max_items", "alerts.", d.max_items, "alerts", minimum=1, kind=int),
             operators=self.strings(data, "operators", "alerts.", "alerts"),
             apprise=alert_keys.apprise_tables(self, data.get("apprise", [])),
+            possible=self.boolean(data, "possible", "alerts.", d.possible, "alerts"),
         )
 
     def email(self, data: Any) -> EmailSettings:

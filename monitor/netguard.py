@@ -13,9 +13,10 @@ connect gets through:
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable
 from urllib.parse import urlsplit
-from urllib.request import getproxies
+from urllib.request import getproxies, proxy_bypass
 
 from scrapy import Request
 from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
@@ -138,12 +139,15 @@ class GuardedResolver(CachingThreadedResolver):
 class PrivateNetworkMiddleware:
     """Refuse, before anything is sent, requests for other schemes and for private addresses."""
 
-    def __init__(self, policy: AddressPolicy) -> None:
+    def __init__(self, policy: AddressPolicy, proxies: dict[str, str] | None = None) -> None:
         self.policy = policy
+        self.proxies = proxies or {}
 
     @classmethod
     def from_crawler(cls, crawler) -> PrivateNetworkMiddleware:
-        return cls(policy_from(crawler.settings))
+        # The same proxies Scrapy's HttpProxyMiddleware takes from the environment.
+        proxies = getproxies() if crawler.settings.getbool("HTTPPROXY_ENABLED", True) else {}
+        return cls(policy_from(crawler.settings), {k: v for k, v in proxies.items() if k in ("http", "https")})
 
     async def process_request(self, request: Request) -> None:
         if not is_http_url(request.url):
@@ -152,9 +156,34 @@ class PrivateNetworkMiddleware:
         stay_on = request.meta.get("stay_on")
         if stay_on and not url_is_from_any_domain(request.url, [stay_on]):
             raise RefusedURL(f"refused: redirected off the site ({stay_on})")
-        reason = await self.host_refusal(host)
+        if self.via_proxy(request, host):
+            # The proxy resolves the name and connects, not us: a lookup here would tell
+            # nothing about where it goes (and would leak every host to our DNS server).
+            reason = self.literal_refusal(host)
+        else:
+            reason = await self.host_refusal(host)
         if reason:
             raise RefusedURL(reason)
+
+    def via_proxy(self, request: Request, host: str) -> bool:
+        """True when the request will go through a proxy (its meta, or the environment's)."""
+        if "proxy" in request.meta:
+            return bool(request.meta["proxy"])
+        scheme = urlparse_cached(request).scheme
+        return scheme in self.proxies and not proxy_bypass(host)
+
+    def literal_refusal(self, host: str) -> str | None:
+        """Why `host` may not be reached without resolving it: a private IP literal or a local name."""
+        if ":" in host:
+            return self.policy.refusal(host)
+        try:  # every form inet_aton reads: 127.0.0.1, 2130706433, 0x7f000001, 127.1
+            return self.policy.refusal(socket.inet_ntoa(socket.inet_aton(host)))
+        except OSError:
+            pass
+        name = host.lower().rstrip(".")
+        if name == "localhost" or name.endswith(".localhost"):
+            return self.policy.refusal("127.0.0.1")
+        return None
 
     async def process_exception(self, request: Request, exception: Exception) -> None:
         """A lookup the resolver refused at connect time (the answer changed): say why."""

@@ -27,13 +27,20 @@ def queue(
     settings: AlertSettings,
     now: str,
     snippet: str = "",
+    possible: bool = False,
 ) -> int:
     """Queue an alert-worthy mention on every configured channel; return rows written.
 
     Called inside the transaction that stores the mention, so the mention and its
     pending alerts land together or not at all. One row per (channel, person, story):
     a syndicated copy of a story already queued adds nothing.
+
+    `possible` (a mention below alerts.min_score, for the digest's "possible mentions"
+    section) has a lane of its own: once per (channel, person, story) too, never where
+    the story already alerted, and never in the way of a later confident row.
     """
+    if possible and not settings.possible:
+        return 0
     if not published:
         # No date on the page or in the feed: when the archive first saw it stands in, so a
         # rematch over old undated articles (a person just added) does not flood the team.
@@ -45,13 +52,24 @@ def queue(
         return 0
     written = 0
     for channel in channels_for(settings, person_name(db, person_id)):
+        if possible and _alerted(db, channel, person_id, story_id):
+            continue
         cursor = db.execute(
-            "insert or ignore into outbox (channel, person_id, story_id, mention_id, created_at) "
-            "values (?, ?, ?, ?, ?)",
-            [channel, person_id, story_id, mention_id, now],
+            "insert or ignore into outbox (channel, person_id, story_id, mention_id, created_at, possible) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [channel, person_id, story_id, mention_id, now, int(possible)],
         )
         written += cursor.rowcount
     return written
+
+
+def _alerted(db: Database, channel: str, person_id: int, story_id: int) -> bool:
+    """The story is already queued (or sent) as a confident alert on this channel."""
+    row = db.execute(
+        "select 1 from outbox where channel = ? and person_id = ? and story_id = ? and possible = 0 limit 1",
+        [channel, person_id, story_id],
+    ).fetchone()
+    return row is not None
 
 
 def _rejected(db: Database, person_id: int, story_id: int) -> bool:

@@ -417,3 +417,16 @@ def m008_browser_review(db: Database) -> None:
         where r.id is null
         order by m.alertable, m.score desc, m.created_at desc, m.id desc
     """)
+
+
+@migrations()
+def m009_possible_outbox(db: Database) -> None:
+    """Possible mentions (below alerts.min_score) ride the outbox too, in their own lane.
+
+    A `possible` row is queued once per (channel, person, story) like an alert, but the
+    confident lane's dedup ignores it: a later confident mention of the same story still
+    queues (and alerts), instead of finding its slot taken by the possible one.
+    """
+    db["outbox"].add_column("possible", int, not_null_default=0)
+    db.execute("drop index if exists idx_outbox_channel_person_id_story_id")
+    db["outbox"].create_index(["channel", "person_id", "story_id", "possible"], unique=True)

@@ -204,18 +204,22 @@ class Archive:
                 continue
             mention_id = cursor.lastrowid
             mention_ids.append(mention_id)
-            if mention.score >= min_score:
-                queued += outbox.queue(
-                    self.db,
-                    mention_id,
-                    person_id,
-                    article_id,
-                    story_id,
-                    article.published,
-                    self.alerts,
-                    now,
-                    snippet=mention.snippet,
-                )
+            # Below min_score it is a possible mention: its own digest section (alerts.possible),
+            # not counted among the alerts due.
+            possible = mention.score < min_score
+            written = outbox.queue(
+                self.db,
+                mention_id,
+                person_id,
+                article_id,
+                story_id,
+                article.published,
+                self.alerts,
+                now,
+                snippet=mention.snippet,
+                possible=possible,
+            )
+            queued += 0 if possible else written
         return mention_ids, queued
 
     def add_mentions(

@@ -24,7 +24,8 @@ select m.id, m.person_id, m.article_id, coalesce(a.story_id, a.id) as story_id, 
        coalesce(a.published, a.fetched_at) as published
 from mentions m join articles a on a.id = m.article_id
 where {condition}
-  and not exists (select 1 from outbox o where o.person_id = m.person_id and o.story_id = coalesce(a.story_id, a.id))
+  and not exists (select 1 from outbox o where o.person_id = m.person_id and o.story_id = coalesce(a.story_id, a.id)
+                  and o.possible = 0)
 order by m.id
 """
 

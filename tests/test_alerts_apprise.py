@@ -209,3 +209,30 @@ def test_the_format_and_length_are_chosen_per_service(url, fmt, limit):
     assert apprise.choose_format("", service.native_format) == fmt
     assert apprise.choose_format("markdown", service.native_format) == "markdown"  # `format` wins
     assert apprise.service_limit(service.scheme, service.body_maxlen) == limit
+
+
+def test_possible_mentions_come_after_the_alerts_under_their_heading(world, notify_server):
+    use(world, AppriseSettings("family-json", "FAMILY_JSON"))
+    world.add(ANDRY, score=85)  # below min_score 90: a possible mention
+    world.add(NERI)
+    report = world.send()
+    assert report.channels["family-json"].sent == 1 and report.channels["family-json"].mentions == 1
+    (request,) = notify_server.received
+    body, title = request["body"]["message"], request["body"]["title"]
+    assert title == f"New mention: {NERI}"  # the possible one is not counted
+    assert body.index(NERI) < body.index("Possible mentions: please check") < body.index(ANDRY)
+    assert f"{ANDRY} (possible mention: please check)" in body
+
+
+def test_possible_mentions_are_cut_first_when_the_message_is_full(world, notify_server):
+    signal = f"signal://family:{notify_server.token}@127.0.0.1:{notify_server.port}/+15551234567/+15557654321"
+    world.env = {"SIGNAL": signal}
+    use(world, AppriseSettings("family-signal", "SIGNAL"))
+    world.add(ANDRY, score=85, title="The possible one")
+    for n in range(30):
+        world.add(NERI, title=f"Headline {n} " + "long words " * 20)
+    world.send()
+    (request,) = notify_server.received
+    text = request["body"]["message"]
+    assert len(text) <= 2000 and text.startswith(NERI)
+    assert ANDRY not in text and "Possible mentions" not in text and "more in" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import alert_servers
@@ -45,8 +46,17 @@ def test_each_mention_reaches_each_channel_once_and_a_rerun_sends_nothing(world,
 
 
 def test_below_min_score_is_stored_not_alerted(world, smtp_server):
+    world.settings = replace(world.settings, possible=False)
+    world.archive.alerts = world.settings
     world.add(ANDRY, score=60)
     assert world.send().sent == 0 and smtp_server.messages == []
+
+
+def test_below_min_score_goes_out_as_a_possible_mention_not_as_an_alert(world, smtp_server):
+    world.add(ANDRY, score=60)  # alerts.possible is on by default
+    report = world.send()
+    assert report.channels["email"].mentions == 0  # not counted among the alerts
+    assert smtp_server.messages[0]["Subject"] == f"Possible mention to check: {ANDRY}"
 
 
 def test_syndicated_copies_make_one_alert_listing_every_link(world, smtp_server, slack_server):

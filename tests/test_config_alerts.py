@@ -42,6 +42,8 @@ def test_apprise_channels_operators_and_per_person_recipients_load(tmp_path):
     assert alerts.notify_email == (("Andry José Hernández Romero", ("family@example.net",)),)
     assert alerts.public_url == "https://archive.example.org"  # kept without its trailing slash
     assert load_config(write(tmp_path, "")).alerts.max_items == 50
+    assert load_config(write(tmp_path, "")).alerts.possible is True
+    assert load_config(write(tmp_path, "[alerts]\npossible = false\n")).alerts.possible is False
 
 
 @pytest.mark.parametrize(
@@ -61,6 +63,7 @@ def test_apprise_channels_operators_and_per_person_recipients_load(tmp_path):
         ('[alerts]\noperators = ["ops-chat"]\n', ":2: alerts.operators: 'ops-chat' is neither an email address"),
         ('[alerts]\noperators = ["ops@example.org"]\n', ":2: alerts.operators: 'ops@example.org' is an address, but"),
         ("[alerts]\nmax_items = 0\n", ":2: alerts.max_items: must be at least 1"),
+        ('[alerts]\npossible = "yes"\n', ":2: alerts.possible: must be true or false"),
         ('[serve]\npublic_url = "archive.example.org"\n', ":2: serve.public_url: must be an http(s) URL"),
     ],
 )

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from badserver import monitor
+from badserver import LoopbackProxy, monitor
 from conftest import ROOT, write_config
 from hostile_servers import ANDRY, METADATA_SECRET, PASSWD_LINE, good_page, private_host, redirect_to
 from pages import article_html, rss, sitemap, sitemap_index
@@ -194,6 +194,39 @@ def test_every_spelling_of_a_private_address_is_refused(tmp_path):
         assert Database(tmp_path / "mentions.db")["articles"].count == 0
     finally:
         target.stop()
+        feeds.stop()
+
+
+def test_through_a_proxy_private_literals_and_local_names_are_refused_and_names_left_to_it(tmp_path):
+    """With http_proxy set the proxy resolves names: every private spelling is still refused,
+    a public name goes to the proxy unresolved (no lookup of ours, no DNS traffic)."""
+    proxy = LoopbackProxy(tmp_path).start()  # 127.0.0.1: allowed as the proxy, never as a target
+    feeds = SiteServer("127.0.0.2").start()
+    links = {
+        "http://localhost/a": "127.0.0.1",
+        "http://2130706433/b": "127.0.0.1",
+        "http://0x7f000001/c": "127.0.0.1",
+        "http://[::ffff:127.0.0.1]/e": "127.0.0.1",
+        "http://10.0.0.1/admin": "10.0.0.1",
+        "http://169.254.169.254/latest/meta-data/": "169.254.169.254",
+    }
+    public = "http://news.example.org/andry.html"
+    try:
+        entries = [{"title": str(i), "link": u} for i, u in enumerate([*links, public])]
+        feeds.add("/feed.xml", rss(entries), "application/rss+xml")
+        config = write_config(tmp_path, f'[[feed]]\nurl = "{feeds.base}/feed.xml"\n', PEOPLE)
+        config.write_text(config.read_text().replace("127.0.0.1/32", "127.0.0.2/32"))
+        env = {**proxy.env(), "no_proxy": "127.0.0.2", "NO_PROXY": "127.0.0.2"}
+        result = monitor("run", "-c", str(config), env=env)
+        assert result.returncode == 0, result.stderr
+        assert not [url for url in proxy.asked if "example.org" not in url], proxy.asked
+        db = Database(tmp_path / "mentions.db")
+        reasons = [r["reason"] for r in db.query("select reason from fetch_errors")]
+        for address in links.values():
+            assert f"refused: private address {address}" in reasons, (address, reasons)
+        assert [r["url"] for r in db.query("select url from articles")] == [public]
+    finally:
+        proxy.stop()
         feeds.stop()
 
 
