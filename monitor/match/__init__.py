@@ -36,9 +36,10 @@ def analyse(text: str, watchlist: Watchlist, title: str = "") -> list[Candidate]
     if not found:
         return []
     decide(found, watchlist, KeyIndex(tokens), title_keys, title_people)
-    claim(found, tokens, ids, text, watchlist)
+    verdicts: dict[tuple[int, int], str | None] = {}
+    claim(found, tokens, ids, text, watchlist, verdicts)
     refs = backrefs(tokens, ids, [c for c in found if c.accepted], watchlist)
-    claim(found + refs, tokens, ids, text, watchlist)
+    claim(found + refs, tokens, ids, text, watchlist, verdicts)
     return found + refs
 
 

@@ -150,7 +150,8 @@ def conflict(
     if left is not None and left.cap and _is_word(left) and left.key not in own:
         # An unknown capitalized word counts before a surname only mid-sentence: at a
         # sentence start ("Later Hernández Romero said") capitals prove nothing.
-        mid_sentence = tokens.index(left) > 0 and left.glue != GLUE_BREAK
+        # (Tokens compare by identity: "not the first token", without list.index's scan.)
+        mid_sentence = left is not tokens[0] and left.glue != GLUE_BREAK
         if _known_name(left, vocab) or (starts_with_surname and not left.upper and mid_sentence):
             return f"preceded by the name {left.key!r}"
     right = neighbour(tokens, last.token, 1)

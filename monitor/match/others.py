@@ -104,13 +104,14 @@ def is_other(
         return None
     before, after = run.keys[:at], run.keys[at:]
     g1 = name.given[0].key if name.given else None
-    firsts = [k for k, key in enumerate(before) if key == g1 or key in spelled_as(g1, run, spelled, watchlist)]
+    g1_typos = spelled_as(g1, run, spelled, watchlist)
+    firsts = [k for k, key in enumerate(before) if key == g1 or key in g1_typos]
     if firsts:
         # "US President Donald Trump", "NASA Administrator Jim Bridenstine": whatever
         # precedes the person's own first name is a title or description.
         before = before[firsts[0] :]
     foreign = [k for k in before if k not in own and _given_word(k)]
-    if before and before[0] not in (g1, *spelled_as(g1, run, spelled, watchlist)):
+    if before and before[0] not in (g1, *g1_typos):
         if foreign or all(k in own for k in before):
             return f"the text names {' '.join(run.keys)!r}"
     elif foreign and len(name.given) >= 2:
@@ -133,8 +134,13 @@ def claim(
     ids: list[dict[int, int] | None],
     text: str,
     watchlist: Watchlist,
+    verdicts: dict[tuple[int, int], str | None] | None = None,
 ) -> None:
-    """Unaccept short forms that belong to another person the text names (in place)."""
+    """Unaccept short forms that belong to another person the text names (in place).
+
+    `verdicts` caches is_other per (run, name) across calls on the same text: analyse
+    claims twice (before and after back-references) and would otherwise ask again.
+    """
     todo = [c for c in candidates if c.accepted and not is_unambiguous(c.verdict, watchlist.names[c.name_index])]
     if not todo:
         return
@@ -152,7 +158,8 @@ def claim(
     for run in reversed(runs):
         for key in set(run.keys):
             by_key.setdefault(key, []).append(run)
-    verdicts: dict[tuple[int, int], str | None] = {}
+    if verdicts is None:
+        verdicts = {}
     for c in todo:
         name = watchlist.names[c.name_index]
         keys = {tokens[h.token].key for h in c.hits}

@@ -29,9 +29,12 @@ class Hit:
 
 
 def match_part(
-    token: Token, ids: dict[int, int] | None, name: NameModel, vocab: dict[str, int], used: set[int]
+    token: Token, ids: dict[int, int] | None, name: NameModel, vocab: dict[str, int], used: set[int],
+    part_ids: tuple[int, ...] | None = None,
 ) -> Hit | None:
     """The best unused part of `name` this word can stand for, if any."""
+    if part_ids is None:
+        part_ids = tuple(vocab[p.key] for p in name.parts)
     best: Hit | None = None
     for index, part in enumerate(name.parts):
         if index in used:
@@ -39,7 +42,7 @@ def match_part(
         if token.key == part.key:
             return Hit(-1, index, 0)
         if ids:
-            edits = ids.get(vocab[part.key])
+            edits = ids.get(part_ids[index])
             if edits is not None and (best is None or edits < best.edits):
                 best = Hit(-1, index, edits)
         elif token.initial and part.key[0] == token.key and best is None and (part.role == "g" or part.unit > 0):
@@ -75,7 +78,9 @@ def grow(
     anchor: int,
 ) -> list[Hit]:
     """The run of name parts around `anchor`, in text order (anchor first matched)."""
-    first = match_part(tokens[anchor], ids[anchor], name, vocab, set())
+    # The parts' vocabulary ids, looked up once per run rather than once per word tried.
+    part_ids = tuple(vocab[p.key] for p in name.parts)
+    first = match_part(tokens[anchor], ids[anchor], name, vocab, set(), part_ids)
     if first is None:
         return []
     hits = [Hit(anchor, first.part, first.edits, first.initial)]
@@ -87,7 +92,7 @@ def grow(
             if not path:
                 break
             j = path[-1]
-            hit = match_part(tokens[j], ids[j], name, vocab, used)
+            hit = match_part(tokens[j], ids[j], name, vocab, used, part_ids)
             if hit is None:
                 break
             used.add(hit.part)
@@ -132,6 +137,11 @@ def best_run(
     pos = next((k for k, h in enumerate(hits) if h.token == anchor), None)
     if pos is None:
         return None
+    # The whole run is the only one of its length: if it is well ordered, nothing shorter
+    # can outrank it (most runs at a large watchlist are two words, tried ~650,000 times).
+    order = order_of(hits, name, text, tokens)
+    if order is not None:
+        return hits, order
     best = None
     for a in range(pos + 1):
         for b in range(len(hits), max(pos, a + 1), -1):
