@@ -33,6 +33,10 @@ def match_part(
     part_ids: tuple[int, ...] | None = None,
 ) -> Hit | None:
     """The best unused part of `name` this word can stand for, if any."""
+    if ids is None and not token.initial:
+        # Not a name word (every exact name word has ids) nor an initial: most steps of
+        # a run end on such a word, so they skip the loop over the parts.
+        return None
     if part_ids is None:
         part_ids = tuple(vocab[p.key] for p in name.parts)
     best: Hit | None = None
