@@ -13,7 +13,7 @@ from pages import article_html, rss
 NAME = "Merwil Gutiérrez Flores"
 
 
-def setup(tmp_path, site, port: int, max_attempts: int) -> str:
+def alerting_config(tmp_path, site, port: int, max_attempts: int) -> str:
     today = datetime.now(timezone.utc).date().isoformat()
     site.add("/a.html", article_html("Vigil", [f"{NAME} was named at the vigil."], date=today))
     site.add("/feed.xml", rss([{"title": "Vigil", "link": f"{site.base}/a.html"}]), "application/rss+xml")
@@ -30,7 +30,7 @@ def alert_rows(tmp_path) -> list[tuple]:
 
 def test_alerts_send_delivers_now_what_monitor_run_holds_back_for_its_backoff(tmp_path, site):
     port = free_port()
-    config = setup(tmp_path, site, port, max_attempts=8)
+    config = alerting_config(tmp_path, site, port, max_attempts=8)
     down = run_monitor("run", "-c", config)  # the SMTP server is not up yet
     assert down.returncode == 0, down.stderr
     assert alert_rows(tmp_path) == [("pending", 1)]
@@ -49,7 +49,7 @@ def test_alerts_send_delivers_now_what_monitor_run_holds_back_for_its_backoff(tm
 
 def test_retry_failed_revives_an_alert_that_gave_up(tmp_path, site):
     port = free_port()
-    config = setup(tmp_path, site, port, max_attempts=2)
+    config = alerting_config(tmp_path, site, port, max_attempts=2)
     assert run_monitor("run", "-c", config).returncode == 0
     assert run_monitor("alerts", "send", "-c", config).returncode == 0  # 2nd attempt: gives up
     assert alert_rows(tmp_path) == [("failed", 2)]
