@@ -21,7 +21,7 @@ from pathlib import Path
 
 from common import machine, run_monitor, table
 from pages import article_html, rss, sitemap  # the tests' builders: common puts tests/ on the path
-from siteserver import LoopbackServer
+from siteserver import LoopbackServer, send_body
 
 STALL = 0.5
 
@@ -52,11 +52,7 @@ class GeneratedSite(LoopbackServer):
                     self._send(b"", "text/plain", 404)
 
             def _send(self, data: bytes, content_type: str, status: int = 200) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_body(self, data, content_type, status)
 
             def log_message(self, *args) -> None:
                 pass

@@ -6,8 +6,6 @@ fake cloud-metadata answer, is on 127.0.0.2 (also loopback, and refused like 10.
 
 from __future__ import annotations
 
-from http.server import BaseHTTPRequestHandler
-
 from pages import article_html
 from siteserver import SiteServer
 
@@ -25,16 +23,6 @@ def private_host() -> SiteServer:
     server.add("/sitemap.xml", f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>'
                                f'{server.base}/intranet.html</loc></url></urlset>', "application/xml")
     return server
-
-
-def redirect_to(location: str):
-    def handler(h: BaseHTTPRequestHandler) -> None:
-        h.send_response(302)
-        h.send_header("Location", location)
-        h.send_header("Content-Length", "0")
-        h.end_headers()
-
-    return handler
 
 
 def good_page(n: int) -> str:

@@ -21,6 +21,15 @@ class Resource:
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
 
+def send_body(handler: BaseHTTPRequestHandler, body: bytes, content_type: str, status: int = 200) -> None:
+    """Answer `handler`'s request with `body` (the test servers' one way to reply)."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # Python's default listen backlog is 5. Scrapy opens a new connection for most requests

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from badserver import LoopbackProxy, monitor
+from badserver import LoopbackProxy, monitor, redirect_to
 from conftest import ROOT, write_config
-from hostile_servers import ANDRY, METADATA_SECRET, PASSWD_LINE, good_page, private_host, redirect_to
+from hostile_servers import ANDRY, METADATA_SECRET, PASSWD_LINE, good_page, private_host
 from pages import article_html, rss, sitemap, sitemap_index
 from siteserver import SiteServer
 from sqlite_utils import Database

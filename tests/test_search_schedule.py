@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from badserver import monitor
 from conftest import write_config
-from siteserver import LoopbackServer
+from siteserver import LoopbackServer, send_body
 
 from monitor.config import SearchSource
 from monitor.items import Person
@@ -66,11 +66,7 @@ class GdeltStandIn(LoopbackServer):
                     body, kind = b'{"articles": []}', "application/json"
                 else:
                     body, kind = b"User-agent: *\n", "text/plain"
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send_body(self, body, kind)
 
             def log_message(self, *args) -> None:
                 pass

@@ -12,7 +12,7 @@ from pathlib import Path
 from badserver import monitor
 from conftest import write_config
 from pages import article_html, sitemap, sitemap_index
-from siteserver import LoopbackServer
+from siteserver import LoopbackServer, send_body
 from sqlite_utils import Database
 
 ANDRY = '[[person]]\nname = "Andry José Hernández Romero"\n'
@@ -103,11 +103,7 @@ class BigSitemapServer(LoopbackServer):
                     self._send(b"User-agent: *\n", "text/plain")
 
             def _send(self, data: bytes, content_type: str) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_body(self, data, content_type)
 
             def log_message(self, *args) -> None:
                 pass
