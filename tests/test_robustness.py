@@ -45,19 +45,6 @@ def stored_paths(db: Database) -> set[str]:
     return {r["url"].split("/", 3)[3] for r in db.query("select url from articles")}
 
 
-def stored_count(db_path) -> int:
-    """Articles stored so far, read while a run may be writing (0 before the archive exists)."""
-    if not db_path.exists():
-        return 0
-    db = Database(db_path)
-    try:
-        return db.execute("select count(*) from articles").fetchone()[0] if db["articles"].exists() else 0
-    except sqlite3.OperationalError:  # the run is still creating the schema
-        return 0
-    finally:
-        db.close()
-
-
 # -- every bad case in one run ------------------------------------------------------------
 
 

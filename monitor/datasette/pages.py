@@ -78,12 +78,17 @@ async def people_page(request: Any, datasette: Any) -> Response:
     return await _page(datasette, request, "monitor_people.html", {"people": people, "q": q})
 
 
+async def _row(datasette: Any, table: str, row_id: int) -> dict:
+    """The row `row_id` of `table` (people or articles), or a 404 naming what is missing."""
+    found = await _rows(datasette, f"select * from {table} where id = :id", {"id": row_id})
+    if not found:
+        raise NotFound(f"No {'person' if table == 'people' else 'article'} with id {row_id}")
+    return found[0]
+
+
 async def person_page(request: Any, datasette: Any) -> Response:
     pid = int(request.url_vars["id"])
-    found = await _rows(datasette, "select * from people where id = :id", {"id": pid})
-    if not found:
-        raise NotFound(f"No person with id {pid}")
-    person = found[0]
+    person = await _row(datasette, "people", pid)
     articles = await _rows(datasette, _PERSON_ARTICLES, {"id": pid})
     for a in articles:
         a["snippet_html"] = marked(a["snippet"], a["matched"])
@@ -136,10 +141,7 @@ def _record(path: str, mention_id: int, verdict: str, note: str | None, reviewer
 
 async def article_page(request: Any, datasette: Any) -> Response:
     aid = int(request.url_vars["id"])
-    found = await _rows(datasette, "select * from articles where id = :id", {"id": aid})
-    if not found:
-        raise NotFound(f"No article with id {aid}")
-    article = found[0]
+    article = await _row(datasette, "articles", aid)
     mentions = await _rows(datasette, "select m.id, m.matched, m.score, m.person_id, p.name as person "
                            "from mentions m join people p on p.id = m.person_id where m.article_id = :id "
                            "order by m.id", {"id": aid})
