@@ -10,6 +10,7 @@ from .context import CrawlContext
 from .extract import build_article
 from .finder import article_mentions
 from .items import Article, Page
+from .urls import url_key
 from .workers import ExtractionPool, PageFailed, default_workers
 
 
@@ -51,17 +52,22 @@ class ExtractPipeline(_Stage):
         workers = self.crawler.settings.getint("MONITOR_EXTRACT_WORKERS", default_workers())
         crawl = self.ctx.config.crawl
         self.pool = ExtractionPool(workers, self.ctx.config.people, crawl.extract_timeout, crawl.worker_memory_mb)
+        self.given_up = page_failures.given_up_keys(self.ctx.archive.db)  # read once, not once per page
 
     def close_spider(self) -> None:
         self.pool.close()
 
     async def process_item(self, item: Page) -> Article:
         self.ctx.counts["pages"] += 1
-        gave_up = bool(item.html) and page_failures.given_up(self.ctx.archive.db, item.url)
+        # The page's bytes go to a worker, which decodes them (item.html: a spider decoded it already).
+        has_page = bool(item.body or item.html)
+        gave_up = has_page and url_key(item.url) in self.given_up
         fields = None
-        if item.html and not gave_up:
+        if has_page and not gave_up:
             try:
-                fields = await self.pool.extract(item.html, item.final_url or item.url)
+                body = item.body or item.html.encode("utf-8")
+                content_type = item.headers.get("Content-Type", "") if item.body else "text/html; charset=utf-8"
+                fields = await self.pool.extract(body, content_type, item.final_url or item.url)
             except PageFailed as failure:
                 if not page_failed(self.ctx, item, failure.reason):
                     raise DropItem(f"{item.url}: {failure.reason}") from None
@@ -76,6 +82,8 @@ class ExtractPipeline(_Stage):
             raise DropItem(f"{item.url}: no article text found")
         if article.text_from == "page":
             article.sketch = fields["sketch"]  # computed by the worker
+        if fields and item.body:
+            article.body_gz = fields["body_gz"]
         return article
 
 

@@ -16,6 +16,9 @@ USER_AGENT = "mention-monitor/0.1 (+https://github.com/mention-monitor/mention-m
 # Politeness: per-domain concurrency, a delay that AutoThrottle adapts to the server.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many asyncio tasks for every callback's output; an article page
+# yields one item, so the default 100 costs ~100 tasks per page for nothing.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0

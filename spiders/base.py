@@ -24,7 +24,6 @@ from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from monitor.charset import page_text
 from monitor.config import Config, load_config, resolve_config_path
 from monitor.context import CrawlContext
 from monitor.errors import ConfigError
@@ -198,7 +197,7 @@ class SourceSpider(scrapy.Spider):
             reason = not_html_reason(response) or "not a text page"
             yield from self._fallback_or_error(response.request, reason)
             return
-        yield self.page(response.request, html=page_text(response), response=response)
+        yield self.page(response.request, html="", response=response)  # a worker decodes the body
 
     def article_failed(self, failure: Failure):
         request = failure.request

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
+
 from badserver import monitor
 from conftest import write_config
 from pages import article_html, rss
@@ -36,3 +39,20 @@ def test_wrong_declared_charsets_are_decoded_by_the_bytes(tmp_path, site):
         "select a.url, m.matched from mentions m join articles a on a.id = m.article_id where m.field = 'text'"
     )}
     assert matched == dict.fromkeys(texts, "Andry José Hernández Romero")
+
+
+def test_a_worker_decodes_the_page_bytes_by_their_declared_charset_and_content():
+    """The reactor hands the worker the raw body and Content-Type; the name comes out right anyway."""
+    from monitor.workers import ExtractionPool
+
+    page = article_html("Sanción en El Salvador", [STORY] * 3, lang="es")
+    pool = ExtractionPool(1, timeout=60, memory_mb=0)
+    try:
+        latin1 = asyncio.run(pool.extract(page.encode("latin-1"), "text/html; charset=utf-8", "http://n.test/a"))
+        undeclared = asyncio.run(pool.extract(page.encode("cp1252"), "text/html", "http://n.test/b"))
+    finally:
+        pool.close()
+    for fields in (latin1, undeclared):
+        assert "Andry José Hernández Romero" in fields["text"]
+        assert "\ufffd" not in fields["text"] and "Ã" not in fields["text"]
+        assert gzip.decompress(fields["body_gz"]).startswith(b"<")  # the bytes as received, for the evidence
