@@ -65,6 +65,9 @@ DOWNLOADER_MIDDLEWARES = {
     # After decompression (590), before meta refresh (580) and retries (550): a bot
     # wall answered with 503 is reported at once, not retried.
     "monitor.middlewares.ResponseCheckMiddleware": 585,
+    # Scrapy's, but it does not decode pages that cannot hold a refresh (the workers decode).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "monitor.middlewares.MetaRefreshMiddleware": 580,
 }
 
 # `scrapy crawl` takes the archive's run lock like `monitor run` (which holds it itself).
