@@ -12,6 +12,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from .run import RunExtension
+
 
 class AlreadyStored(IgnoreRequest):
     """The article is in the archive already: skipped, and not a problem."""
@@ -32,7 +34,7 @@ class SkipStoredArticlesMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        if request.meta.get("article") and self.crawler.spider.ctx.archive.has_article(request.url):
+        if request.meta.get("article") and RunExtension.of(self.crawler).archive.has_article(request.url):
             self.crawler.stats.inc_value("monitor/articles_already_stored")
             raise AlreadyStored(f"{request.url}: already stored")
 
@@ -54,9 +56,9 @@ class ConditionalGetMiddleware:
     def process_request(self, request: Request) -> None:
         if not request.meta.get("conditional") or request.meta.get("redirect_urls"):
             return
-        ctx = self.crawler.spider.ctx
-        source = ctx.archive.source(request.url)
-        if not source or _full_fetch_due(source, ctx.config.crawl.full_fetch_hours):
+        run = RunExtension.of(self.crawler)
+        source = run.archive.source(request.url)
+        if not source or _full_fetch_due(source, run.config.crawl.full_fetch_hours):
             request.meta["full_fetch"] = True
             return
         if source.get("etag"):

@@ -64,8 +64,9 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.middlewares.ResponseCheckMiddleware": 585,
 }
 
-# `scrapy crawl` takes the archive's run lock like `monitor run` (which holds it itself).
-EXTENSIONS = {"monitor.extensions.RunLockExtension": 0}
+# The run (monitor/run.py): lock, run id, counts, per-source results. `scrapy crawl` takes
+# the archive's run lock like `monitor run` (which holds it itself, alert delivery included).
+EXTENSIONS = {"monitor.run.RunExtension": 0}
 
 # The order is the data flow: extract -> match -> store.
 ITEM_PIPELINES = {

@@ -20,7 +20,7 @@ class RecheckSpider(SourceSpider):
             yield request
 
     def recheck_requests(self):
-        for article in due_rechecks(self.ctx.archive.db, self.ctx.config.evidence.recheck_days):
+        for article in due_rechecks(self.run.archive.db, self.run.config.evidence.recheck_days):
             yield Request(
                 article["url"],
                 callback=self.parse_recheck,
@@ -39,6 +39,6 @@ class RecheckSpider(SourceSpider):
         self._record(failure.request.meta["recheck"], Fetched(status, failure.request.url, error=_reason(failure)))
 
     def _record(self, article_id: int, fetched: Fetched) -> None:
-        ctx = self.ctx
-        record_check(ctx.archive.db, article_id, fetched, ctx.watchlist, ctx.people_ids, ctx.config.alerts)
-        ctx.counts["rechecks"] += 1
+        run = self.run
+        record_check(run.archive.db, article_id, fetched, run.watchlist, run.people_ids, run.config.alerts)
+        run.count("rechecks")
