@@ -1,4 +1,4 @@
-"""Downloader middlewares: skip stored articles, conditional GET, refuse non-pages, retry with backoff."""
+"""Downloader middlewares: conditional GET, refuse non-pages, retry with backoff."""
 
 from __future__ import annotations
 
@@ -15,28 +15,8 @@ from scrapy.http import Response
 from .run import RunExtension
 
 
-class AlreadyStored(IgnoreRequest):
-    """The article is in the archive already: skipped, and not a problem."""
-
-
 class BadResponse(IgnoreRequest):
     """A response that is not what was asked for (bot wall, binary body); its message is the reason."""
-
-
-class SkipStoredArticlesMiddleware:
-    """An article page already in the archive is never fetched again."""
-
-    def __init__(self, crawler: Crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SkipStoredArticlesMiddleware:
-        return cls(crawler)
-
-    def process_request(self, request: Request) -> None:
-        if request.meta.get("article") and RunExtension.of(self.crawler).archive.has_article(request.url):
-            self.crawler.stats.inc_value("monitor/articles_already_stored")
-            raise AlreadyStored(f"{request.url}: already stored")
 
 
 class ConditionalGetMiddleware:

@@ -104,6 +104,6 @@ class StorePipeline(_Stage):
     def process_item(self, item: Article) -> Article:
         run = self.run
         saved = run.archive.save_article(item, item.mentions, run.people_ids, run_id=run.run_id)
-        run.saved(item.source, item.source_kind, saved.is_new, len(saved.mention_ids))
+        run.saved(item.url, item.source, item.source_kind, saved.is_new, len(saved.mention_ids))
         return item
 

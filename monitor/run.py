@@ -29,6 +29,7 @@ from .history import prune_history
 from .lock import run_lock
 from .match import Watchlist, compile_watchlist
 from .store import Archive, utcnow
+from .urls import url_key
 
 MAX_ERRORS_PER_SOURCE = 20
 STATS_PREFIX = "monitor/"
@@ -214,8 +215,13 @@ class RunExtension:
         if self.progress and self.progress.mode == "lines":
             self.progress.stream.write(f"problem: {url}: {reason}\n")
 
-    def saved(self, source: str, kind: str, is_new: bool, mentions: int) -> None:
+    def is_stored(self, url: str) -> bool:
+        """The archive has this article (as of the run's start, plus what the run stored)."""
+        return url_key(url) in self.stored_keys
+
+    def saved(self, url: str, source: str, kind: str, is_new: bool, mentions: int) -> None:
         """The store stage kept an article (new or not) with `mentions` new mentions."""
+        self.stored_keys.add(url_key(url))
         if is_new:
             self.source_stats(source, kind).new += 1
             self.count("articles")
@@ -261,6 +267,8 @@ class RunExtension:
             self.run_id = self.archive.start_run(command)
             open_run(self.archive, self.run_id, self.config)
         self.backlog = Backlog(self.archive.db, self.config.crawl.max_urls_per_source)
+        # Every stored article's key in one query, for the dupefilter and the spiders: no SQL per request.
+        self.stored_keys: set[str] = {key for (key,) in self.archive.db.execute("select url_key from articles")}
 
     def _archive_error(self, source: str, url: str, reason: str) -> None:
         self.archive.record_error(self.run_id, source, url, reason)

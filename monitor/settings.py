@@ -55,7 +55,6 @@ else:  # pragma: no cover
 DOWNLOADER_MIDDLEWARES = {
     # First of all, so nothing else (robots.txt included) touches a refused address.
     "monitor.netguard.PrivateNetworkMiddleware": 10,
-    "monitor.middlewares.SkipStoredArticlesMiddleware": 50,
     "monitor.middlewares.ConditionalGetMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "monitor.middlewares.BackoffRetryMiddleware": 550,
@@ -63,6 +62,9 @@ DOWNLOADER_MIDDLEWARES = {
     # wall answered with 503 is reported at once, not retried.
     "monitor.middlewares.ResponseCheckMiddleware": 585,
 }
+
+# Article pages already in the archive are dropped here, by their canonical URL key.
+DUPEFILTER_CLASS = "monitor.dupefilter.StoredArticleDupeFilter"
 
 # The run (monitor/run.py): lock, run id, counts, per-source results. `scrapy crawl` takes
 # the archive's run lock like `monitor run` (which holds it itself, alert delivery included).

@@ -27,7 +27,7 @@ from monitor.charset import page_text
 from monitor.errors import ConfigError
 from monitor.feeds import FeedEntry
 from monitor.items import Page
-from monitor.middlewares import AlreadyStored, BadResponse, not_html_reason
+from monitor.middlewares import BadResponse, not_html_reason
 from monitor.netguard import NOT_HTTP, RefusedURL, is_http_url
 from monitor.run import RunExtension, crawl_config
 from monitor.urls import canonical_url
@@ -113,7 +113,7 @@ class SourceSpider(scrapy.Spider):
         )
 
     def article_request(self, url: str, source: str, kind: str, entry: FeedEntry | None = None) -> Request:
-        """An article page; skipped by the middleware if the archive already has it."""
+        """An article page; dropped by the dupefilter (monitor/dupefilter.py) if the archive already has it."""
         return Request(
             canonical_url(url),
             callback=self.parse_article,
@@ -135,7 +135,7 @@ class SourceSpider(scrapy.Spider):
         stored costs nothing and is not asked for at all.
         """
         meta = request.meta
-        if self.run.archive.has_article(request.url):
+        if self.run.is_stored(request.url):
             return
         if self.run.backlog.admit(meta["source"], meta["kind"], request.url, meta.get("entry")):
             yield request
@@ -163,8 +163,6 @@ class SourceSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure):
         request = failure.request
-        if failure.check(AlreadyStored):
-            return
         if failure.check(RefusedURL):
             # Nothing is stored under a refused URL, not even the entry's own text.
             self.run.error(request.meta["source"], request.meta["kind"], request.url, _reason(failure))

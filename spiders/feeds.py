@@ -67,7 +67,7 @@ class FeedsSpider(SourceSpider):
         separator = "&" if "?" in source else "?"
         url = f"{source}{separator}monitor-entry={sha256(ident.encode()).hexdigest()[:16]}"
         request = self.article_request(url, source, "feed", entry)
-        if not self.run.archive.has_article(request.url):
+        if not self.run.is_stored(request.url):
             yield self.page(request, html="")
 
 

@@ -81,7 +81,7 @@ class SearchSpider(SourceSpider):
         if not entry.link or not self.http_only(entry.link, source, "search"):
             return
         request = self.article_request(entry.link, source, "search", entry)
-        if self.run.archive.has_article(request.url):
+        if self.run.is_stored(request.url):
             return
         google = service == "google_news"
         if google and self.headline_stored(entry):
