@@ -13,8 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 
 from sqlite_utils import Database
@@ -22,22 +21,13 @@ from sqlite_utils import Database
 from .config import AlertSettings
 from .extract import MIN_TEXT_CHARS, extract_fields
 from .finder import article_mentions
+from .items import Fetched, Mention
 from .match import Watchlist
 from .routing import channels_for, person_name
 from .store import utcnow
 
 GONE = (404, 410)
 
-
-@dataclass(frozen=True)
-class Fetched:
-    """What a re-check fetch returned: a response (body set), or a failure (error set)."""
-
-    http_status: int | None = None
-    final_url: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes | None = None
-    error: str = ""
 
 
 def due_rechecks(db: Database, days: tuple[float, ...], now: datetime | None = None) -> list[dict]:
@@ -63,6 +53,18 @@ def due_rechecks(db: Database, days: tuple[float, ...], now: datetime | None = N
     return due
 
 
+def needs_text(fetched: Fetched) -> bool:
+    """The re-check answered with a page whose text decides the check (not gone, not a failure)."""
+    return fetched.http_status not in GONE and fetched.body is not None and (fetched.http_status or 0) < 400
+
+
+def last_kept(db: Database, article_id: int) -> tuple[bytes, str] | None:
+    """The body and final URL of the article's last kept version, to extract and compare with."""
+    last = db.execute("select body_gz, final_url from responses where article_id = ? order by id desc limit 1",
+                      [article_id]).fetchone()
+    return (gzip.decompress(last[0]), last[1]) if last else None
+
+
 def record_check(
     db: Database,
     article_id: int,
@@ -71,17 +73,47 @@ def record_check(
     people_ids: Mapping[str, int],
     alerts: AlertSettings,
 ) -> dict:
-    """Compare a re-check with the last kept version of the article; store and return the check row."""
+    """Compare a re-check with the last kept version of the article, extracting in this process; store the check.
+
+    A crawl extracts and matches in its worker pool instead and calls `store_check`.
+    """
+    fields = before = None
+    mentions: list[Mention] = []
+    if needs_text(fetched):
+        fields = extract_fields(fetched.body, fetched.final_url)  # bytes: trafilatura finds the encoding
+        last = last_kept(db, article_id)
+        before = extract_fields(*last) if last else None
+        if fields is not None:
+            mentions = article_mentions(fields["title"], fields["text"], watchlist)
+    return store_check(db, article_id, fetched, fields, before, mentions, people_ids, alerts)
+
+
+def store_check(
+    db: Database,
+    article_id: int,
+    fetched: Fetched,
+    fields: dict | None,
+    before: dict | None,
+    mentions: Sequence[Mention],
+    people_ids: Mapping[str, int],
+    alerts: AlertSettings,
+    failure: str = "",
+) -> dict:
+    """Store and return the check row, given the page's extracted `fields` (None if none), the last kept
+    version's `before`, and the `mentions` found in `fields`; `failure` says why the page could not be read."""
     now = utcnow()
     row = {"article_id": article_id, "checked_at": now, "http_status": fetched.http_status,
            "sha256": hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None}
-    fields = None
     if fetched.http_status in GONE:
         row.update(status="gone", note=f"HTTP {fetched.http_status}")
-    elif fetched.body is None or (fetched.http_status or 0) >= 400:
+        fields = None
+    elif not needs_text(fetched):
         row.update(status="unreachable", note=fetched.error or f"HTTP {fetched.http_status}")
+        fields = None
+    elif failure:
+        row.update(status="unreachable", note=failure)  # the worker died, hung or ran out of memory on it
+        fields = None
     else:
-        fields = extract_fields(fetched.body, fetched.final_url)  # bytes: trafilatura finds the encoding
         stored = db.execute("select length(text) from articles where id = ?", [article_id]).fetchone()[0] or 0
         if fields is None or len(fields["text"]) < min(MIN_TEXT_CHARS, stored):
             # A consent wall or bot challenge must not read as "the name was removed".
@@ -89,7 +121,7 @@ def record_check(
             fields = None
     with db.atomic():
         if fields is not None:
-            _compare(db, row, fields, fetched, watchlist, people_ids, alerts)
+            _compare(db, row, fields, before, mentions, fetched, people_ids)
         vanished = row.pop("vanished", [])
         row["id"] = db["checks"].insert(row).last_pk
         for person_id in vanished:
@@ -97,16 +129,12 @@ def record_check(
     return row
 
 
-def _compare(db: Database, row: dict, fields: dict, fetched: Fetched, watchlist: Watchlist,
-             people_ids: Mapping[str, int], alerts: AlertSettings) -> None:
+def _compare(db: Database, row: dict, fields: dict, before: dict | None, mentions: Sequence[Mention],
+             fetched: Fetched, people_ids: Mapping[str, int]) -> None:
     """Fill in status, mentions_present and the people no longer named; keep a changed version."""
     article_id = row["article_id"]
-    last = db.execute("select body_gz, final_url from responses where article_id = ? order by id desc limit 1",
-                      [article_id]).fetchone()
-    before = extract_fields(gzip.decompress(last[0]), last[1]) if last else None
     changed = _text(before) != _text(fields)
-    names = {people_ids[m.person.name] for m in article_mentions(fields["title"], fields["text"], watchlist)
-             if m.person.name in people_ids}
+    names = {people_ids[m.person.name] for m in mentions if m.person.name in people_ids}
     watched = set(people_ids.values())
     earlier = {r[0] for r in db.execute("select distinct person_id from mentions where article_id = ?", [article_id])}
     earlier &= watched  # someone who left the watchlist cannot be looked for

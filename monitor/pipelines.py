@@ -1,4 +1,8 @@
-"""Item pipelines, one stage each, in data-flow order: Extract -> Match -> Store."""
+"""Item pipelines, one stage each, in data-flow order: Extract -> Match -> Store.
+
+Pages become articles; re-checks of watched articles (the change watch) take the same
+stages and the same worker pool, and the store stage records the check.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from . import page_failures
+from .changes import last_kept, needs_text, store_check
 from .extract import build_article
 from .finder import article_mentions
-from .items import Article, Page
+from .items import Article, Mention, Page, Recheck
 from .run import RunExtension
 from .workers import ExtractionPool, PageFailed, default_workers
 
@@ -55,7 +60,9 @@ class ExtractPipeline(_Stage):
     def close_spider(self) -> None:
         self.pool.close()
 
-    async def process_item(self, item: Page) -> Article:
+    async def process_item(self, item: Page | Recheck) -> Article | Recheck:
+        if isinstance(item, Recheck):
+            return await self.extract_recheck(item)
         self.run.count("pages")
         gave_up = bool(item.html) and page_failures.given_up(self.run.archive.db, item.url)
         fields = None
@@ -78,6 +85,20 @@ class ExtractPipeline(_Stage):
             article.sketch = fields["sketch"]  # computed by the worker
         return article
 
+    async def extract_recheck(self, item: Recheck) -> Recheck:
+        """The re-checked page's text and its last kept version's, both in the pool; the store compares them."""
+        if not needs_text(item.fetched):
+            return item  # gone or unreachable: nothing to read
+        last = last_kept(self.run.archive.db, item.article_id)
+        try:
+            # Bytes, as they were kept: trafilatura finds the encoding the same way for both versions.
+            item.fields = await self.pool.extract(item.fetched.body, item.fetched.final_url)
+            if last is not None:
+                item.before = await self.pool.extract(*last)
+        except PageFailed as failure:
+            item.failure = failure.reason
+        return item
+
 
 class MatchPipeline(_Stage):
     """Find watched people in the article's text and headline."""
@@ -86,23 +107,37 @@ class MatchPipeline(_Stage):
         # The same worker processes as extraction: they hold the watchlist already.
         self.pool: ExtractionPool = self.crawler.get_item_pipeline(ExtractPipeline).pool
 
-    async def process_item(self, item: Article) -> Article:
-        if self.pool.matches_in_workers:
-            try:
-                item.mentions = await self.pool.match(item.title, item.text)
-            except PageFailed as failure:
-                page_failed(self.run, item, f"matching: {failure.reason}")
-                raise DropItem(f"{item.url}: {failure.reason}") from None
-        else:  # a big watchlist is compiled once, here, not in every worker
-            item.mentions = article_mentions(item.title, item.text, self.run.watchlist)
+    async def process_item(self, item: Article | Recheck) -> Article | Recheck:
+        if isinstance(item, Recheck):
+            if item.fields is not None and not item.failure:
+                try:
+                    item.mentions = await self.mentions(item.fields["title"], item.fields["text"])
+                except PageFailed as failure:
+                    item.failure = f"matching: {failure.reason}"
+            return item
+        try:
+            item.mentions = await self.mentions(item.title, item.text)
+        except PageFailed as failure:
+            page_failed(self.run, item, f"matching: {failure.reason}")
+            raise DropItem(f"{item.url}: {failure.reason}") from None
         return item
+
+    async def mentions(self, title: str, text: str) -> list[Mention]:
+        if self.pool.matches_in_workers:
+            return await self.pool.match(title, text)
+        return article_mentions(title, text, self.run.watchlist)  # a big watchlist is compiled once, here
 
 
 class StorePipeline(_Stage):
     """Store the article, its mentions and their pending alerts in one transaction."""
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Article | Recheck) -> Article | Recheck:
         run = self.run
+        if isinstance(item, Recheck):
+            store_check(run.archive.db, item.article_id, item.fetched, item.fields, item.before, item.mentions,
+                        run.people_ids, run.config.alerts, failure=item.failure)
+            run.count("rechecks")
+            return item
         saved = run.archive.save_article(item, item.mentions, run.people_ids, run_id=run.run_id)
         run.saved(item.url, item.source, item.source_kind, saved.is_new, len(saved.mention_ids))
         return item

@@ -98,3 +98,25 @@ def test_no_component_keeps_run_state_on_the_spider():
         if re.search(r"\.ctx\b|CrawlContext|MONITOR_LOADED_CONFIG|spider\.\w+\s*=(?!=)", line)
     ]
     assert offending == []
+
+
+def test_a_recheck_that_hangs_its_worker_is_cut_off_by_the_pools_timeout(tmp_path, site):
+    """Re-checks are extracted in the worker pool like any page: a page that hangs its worker is
+    recorded `unreachable` with the pool's reason, and the other re-checks of the run go on."""
+    for name in ("stuck", "fine"):
+        site.add(f"/news/{name}.html", article_html(name.title(), [f"{name}: Andry José Hernández Romero spoke."]))
+    site.add("/feed.xml", rss([{"title": n, "link": f"{site.base}/news/{n}.html"} for n in ("stuck", "fine")]),
+             "application/rss+xml")
+    config = write_config(tmp_path, f'[[feed]]\nurl = "{site.base}/feed.xml"\n[evidence]\nrecheck_days = [0]\n',
+                          ANDRY)
+    config.write_text(config.read_text(encoding="utf-8") + "extract_timeout = 2\n", encoding="utf-8")
+    assert monitor("run", "--no-alerts", "-c", str(config)).returncode == 0
+
+    again = monitor("run", "--no-alerts", "-c", str(config), env={"MONITOR_WORKER_FAULTS": "hang:/news/stuck"})
+
+    assert again.returncode == 0, again.stderr
+    db = Database(tmp_path / "mentions.db")
+    checks = {row["url"].rsplit("/", 1)[1]: (row["status"], row["note"]) for row in db.query(
+        "select a.url, c.status, c.note from checks c join articles a on a.id = c.article_id")}
+    assert checks == {"stuck.html": ("unreachable", "extraction took longer than 2 s (crawl.extract_timeout)"),
+                      "fine.html": ("unchanged", None)}
