@@ -9,11 +9,11 @@ from __future__ import annotations
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from . import page_failures
-from .changes import last_kept, needs_text, store_check
+from .archive import page_failures
+from .archive.changes import last_kept, needs_text, store_check
 from .extract import build_article
-from .finder import article_mentions
 from .items import Article, Mention, Page, Recheck
+from .match.article import article_mentions
 from .run import RunExtension
 from .workers import ExtractionPool, PageFailed, default_workers
 
@@ -49,7 +49,7 @@ def page_failed(run: RunExtension, item: Page | Article, reason: str) -> bool:
 class ExtractPipeline(_Stage):
     """Page -> Article with trafilatura in a process pool; a page with no text is dropped, naming the URL.
 
-    A page given up on (monitor/page_failures.py) is not extracted: its feed entry's text stands in.
+    A page given up on (monitor/archive/page_failures.py) is not extracted: its feed entry's text stands in.
     """
 
     def open_spider(self) -> None:

@@ -22,13 +22,13 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
-from .backlog import Backlog, pending_counts
+from .archive.backlog import Backlog, pending_counts
+from .archive.health import close_killed_runs
+from .archive.history import prune_history
+from .archive.store import Archive, utcnow
 from .config import Config, load_config, resolve_config_path
-from .health import close_killed_runs
-from .history import prune_history
 from .lock import run_lock
 from .match import Watchlist, compile_watchlist
-from .store import Archive, utcnow
 from .urls import url_key
 
 MAX_ERRORS_PER_SOURCE = 20
@@ -303,7 +303,7 @@ class RunExtension:
             self.archive.update_source(url, kind, **fields)
 
     def _record_health(self, url: str, stats: SourceStats, now: str) -> None:
-        """Keep the source's row current: failures in a row, last new article (see health.py)."""
+        """Keep the source's row current: failures in a row, last new article (see archive/health.py)."""
         row = self.archive.source(url) or {}
         fields: dict = {"last_fetched_at": now, "last_status": stats.status}
         if stats.status == "error":

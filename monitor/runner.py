@@ -11,14 +11,14 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from .archive.health import queue_health_notices, source_problems
+from .archive.store import Archive
+from .archive.unalerted import explain, not_alerted
 from .config import Config
 from .errors import MonitorError
-from .health import queue_health_notices, source_problems
 from .lock import run_lock
 from .run import STATS_PREFIX, RunExtension, finish_run, open_run, source_errors
 from .sources import describe_search_counts, search_counts
-from .store import Archive
-from .unalerted import explain, not_alerted
 
 logger = logging.getLogger(__name__)
 

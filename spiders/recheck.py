@@ -7,7 +7,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from monitor.changes import due_rechecks
+from monitor.archive.changes import due_rechecks
 from monitor.items import Fetched, Recheck
 
 from .base import SourceSpider, _headers, _reason
