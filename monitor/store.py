@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import outbox, schema
+from . import queue, schema
 from .config import AlertSettings
 from .items import Article, Mention, Person
 from .stories import CANDIDATE_SHARED_KEYS, same_story, sketch
@@ -34,7 +34,7 @@ class Saved:
     article_id: int
     is_new: bool
     mention_ids: tuple[int, ...] = ()
-    queued: int = 0  # outbox rows written (alerts due)
+    queued: int = 0  # alert_queue rows written for confident mentions (alerts due)
 
 
 def open_database(path: str | os.PathLike) -> Database:
@@ -207,7 +207,7 @@ class Archive:
             # Below min_score it is a possible mention: its own digest section (alerts.possible),
             # not counted among the alerts due.
             possible = mention.score < min_score
-            written = outbox.queue(
+            written = queue.queue_mention(
                 self.db,
                 mention_id,
                 person_id,
