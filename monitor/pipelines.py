@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from twisted.internet import task
 
 from . import page_failures
 from .context import CrawlContext
 from .extract import build_article
 from .finder import article_mentions
 from .items import Article, Page
+from .store import Batch, Saved
 from .workers import ExtractionPool, PageFailed, default_workers
+
+logger = logging.getLogger(__name__)
 
 
 class _Stage:
@@ -99,14 +105,49 @@ class MatchPipeline(_Stage):
 
 
 class StorePipeline(_Stage):
-    """Store the article, its mentions and their pending alerts in one transaction."""
+    """Store articles with their mentions and pending alerts, in batches: one transaction per N articles or T ms.
+
+    MONITOR_STORE_BATCH_ITEMS (N) and MONITOR_STORE_BATCH_MS (T) set the batch; a timer on
+    the reactor flushes a batch that waited T even when no new article comes, and closing
+    the spider flushes the rest. An article is counted (new articles, new mentions, the
+    source's `new`) once its batch committed.
+    """
+
+    def open_spider(self) -> None:
+        settings = self.crawler.settings
+        wait_ms = settings.getfloat("MONITOR_STORE_BATCH_MS", 500)
+        self.batch = Batch(self.ctx.archive, self.ctx.people_ids, self.ctx.run_id,
+                           settings.getint("MONITOR_STORE_BATCH_ITEMS", 50), wait_ms,
+                           on_saved=self._saved, on_failed=self._failed)
+        self.timer = task.LoopingCall(self._tick)
+        # A few ticks per T, so no article waits much longer than T.
+        self.timer.start(max(wait_ms, 40) / 4000, now=False)
+
+    def close_spider(self) -> None:
+        if self.timer.running:
+            self.timer.stop()
+        self.batch.flush()
 
     def process_item(self, item: Article) -> Article:
-        saved = self.ctx.archive.save_article(item, item.mentions, self.ctx.people_ids, run_id=self.ctx.run_id)
+        self.batch.add(item)
+        return item
+
+    def _tick(self) -> None:
+        try:
+            if self.batch.due():
+                self.batch.flush()
+        except Exception:  # a LoopingCall that raises stops for good: log, keep ticking
+            logger.exception("storing a batch of articles failed")
+
+    def _saved(self, item: Article, saved: Saved) -> None:
         stats = self.ctx.source_stats(item.source, item.source_kind)
         if saved.is_new:
             stats.new += 1
             self.ctx.counts["articles"] += 1
             self.ctx.counts["mentions"] += len(saved.mention_ids)
-        return item
 
+    def _failed(self, item: Article, error: Exception) -> None:
+        # Not stored: the source is fetched in full next run (no conditional GET), so the
+        # article comes again.
+        self.ctx.source_stats(item.source, item.source_kind).retry_later = True
+        self.ctx.error(item.source, item.source_kind, item.url, f"could not be stored: {error}")
