@@ -1,6 +1,6 @@
 """What an alert says: the archive rows it carries, read into plain AlertItems (JSON-able).
 
-Three kinds of item, from the archive's `alert_queue` (monitor/queue.py): `new` (a
+Three kinds of item, from the archive's `alert_queue` (monitor/archive/queue.py): `new` (a
 `mention` or `possible` row: a mention found), `vanished` (a re-check found a page that
 named the person no longer does) and `source` (a `health` row: a source failing run after
 run, or gone dark).
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from monitor.snippets import confidence
+from monitor.match.snippets import confidence
 
 NEW = "new"
 VANISHED = "vanished"

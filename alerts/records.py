@@ -1,6 +1,6 @@
 """The alerts table's life cycle: claim queued rows into an alert, record each attempt and its outcome.
 
-One queue feeds an alert: `alert_queue` (monitor/queue.py), whose rows are new mentions
+One queue feeds an alert: `alert_queue` (monitor/archive/queue.py), whose rows are new mentions
 (confident or possible), "vanished" notices (a page no longer names someone it named) and
 source-health notices. A channel's waiting rows are claimed in one transaction.
 
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlite_utils import Database
 
-from monitor import queue
+from monitor.archive import queue
 
 from . import content
 from .errors import DeliveryError
@@ -94,7 +94,7 @@ def start_attempt(db: Database, alert: dict, now: datetime, domain: str) -> dict
             text = content.dumps(content.load_items(db, row["id"]))
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
             row["content"], row["message_id"] = text, f"<alert-{row['id']}.{digest}@{domain}>"
-            # A review may have taken rows out since the claim (monitor/review.py): say what goes.
+            # A review may have taken rows out since the claim (monitor/archive/review.py): say what goes.
             row["mention_ids"] = json.dumps(carried(db, row["id"]))
         row["attempts"] = (row["attempts"] or 0) + 1
         row["last_attempt_at"] = iso(now)

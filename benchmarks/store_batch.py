@@ -20,13 +20,13 @@ from pathlib import Path
 
 from common import machine, page_html, require_corpus, table
 
+from monitor.archive.store import Archive, Batch, utcnow
+from monitor.archive.stories import sketch
 from monitor.config import AlertSettings, FileChannelSettings
 from monitor.extract import build_article, extract_fields
-from monitor.finder import article_mentions
 from monitor.items import Article, Page, Person
 from monitor.match import compile_watchlist
-from monitor.store import Archive, Batch, utcnow
-from monitor.stories import sketch
+from monitor.match.article import article_mentions
 
 WATCHLIST = ["Donald Trump", "Joe Biden", "Jeffrey Epstein", "Pedro Sánchez", "Giorgia Meloni", "Elon Musk",
              "Jeff Bezos", "Taylor Swift", "Julian Assange", "Mario Vargas Llosa"]

@@ -8,12 +8,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from twisted.internet import task
 
-from . import page_failures
+from .archive import page_failures
+from .archive.store import Batch, Saved
 from .context import CrawlContext
 from .extract import build_article
-from .finder import article_mentions
 from .items import Article, Page
-from .store import Batch, Saved
+from .match.article import article_mentions
 from .workers import ExtractionPool, PageFailed, default_workers
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def page_failed(ctx: CrawlContext, item: Page | Article, reason: str) -> bool:
 class ExtractPipeline(_Stage):
     """Page -> Article with trafilatura in a process pool; a page with no text is dropped, naming the URL.
 
-    A page given up on (monitor/page_failures.py) is not extracted: its feed entry's text stands in.
+    A page given up on (monitor/archive/page_failures.py) is not extracted: its feed entry's text stands in.
     """
 
     def open_spider(self) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import alert_servers
 from conftest import run_monitor, write_config
 
-from monitor.store import Archive
+from monitor.archive.store import Archive
 
 slack_server = alert_servers.slack_server
 OLD = Path(__file__).parent / "files" / "archive-0.1.0.sqlite"

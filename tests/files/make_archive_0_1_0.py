@@ -15,15 +15,16 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from alerts import records
-from alerts.errors import DeliveryError
 from monitor.changes import Fetched, record_check
-from monitor.config import AlertSettings, FileChannelSettings, SlackSettings
 from monitor.health import HealthProblem, queue_health_notices
-from monitor.items import Article, Mention, Person
-from monitor.match import compile_watchlist
 from monitor.review import review
 from monitor.store import Archive
+
+from alerts import records
+from alerts.errors import DeliveryError
+from monitor.config import AlertSettings, FileChannelSettings, SlackSettings
+from monitor.items import Article, Mention, Person
+from monitor.match import compile_watchlist
 
 PEOPLE = (Person("Andry José Hernández Romero"), Person("Merwil Gutiérrez Flores"), Person("Neri José Alvarado Borges"))
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
