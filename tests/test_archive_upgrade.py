@@ -102,3 +102,14 @@ def test_monitor_alerts_send_delivers_what_the_old_archive_had_pending_once(tmp_
     again = run_monitor("alerts", "send", "-c", str(config), env=env)
     assert again.returncode == 0, again.stderr
     assert len(list(folder.glob("alert-*.json"))) == 1 and len(slack_server.received) == 2
+
+
+def test_a_queue_row_whose_mention_was_deleted_by_hand_does_not_stop_the_upgrade(tmp_path):
+    path = tmp_path / "mentions.db"
+    shutil.copy(OLD, path)
+    with sqlite3.connect(path) as db:  # the sqlite3 shell's default: foreign keys not enforced
+        (mention_id,) = db.execute("select mention_id from outbox where alert_id is null limit 1").fetchone()
+        db.execute("delete from mentions where id = ?", [mention_id])
+    Archive(path).close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("select count(*) from alert_queue where mention_id = ?", [mention_id]).fetchone()[0] == 2

@@ -26,10 +26,8 @@ MIN_WORDING_CHARS = 40
 
 logger = logging.getLogger(__name__)
 
-
-TABLE = "alert_queue"
 MENTION, POSSIBLE, VANISHED, HEALTH = "mention", "possible", "vanished", "health"
-# Kinds the dispatcher knows how to word, in the order an alert lists them.
+# The kinds the dispatcher knows how to word (alerts/content.py): only these are claimed.
 KINDS = (MENTION, POSSIBLE, VANISHED, HEALTH)
 
 

@@ -464,7 +464,9 @@ def m010_alert_queue(db: Database) -> None:
         },
         pk="id",
         not_null={"kind", "channel"},
-        foreign_keys=[("person_id", "people", "id"), ("mention_id", "mentions", "id")],
+        # No foreign keys: a row copied from an old archive may name a mention someone
+        # deleted by hand (the sqlite3 shell does not enforce them), and must not stop the
+        # archive from opening. The dispatcher joins, so such a row says nothing.
     )
     # Uniqueness per kind, as the three tables had it: a (person, story) once per channel
     # and lane, a name removed from a page once ever, a source problem once per episode.
