@@ -6,7 +6,7 @@ import json
 
 from sqlite_utils import Database
 
-from monitor.archive.store import Archive, Batch
+from monitor.archive.store import BATCH_MAX_BYTES, Archive, Batch
 from monitor.config import AlertSettings, FileChannelSettings
 from monitor.items import Article, Mention, Person
 
@@ -98,4 +98,16 @@ def test_an_article_the_archive_refuses_costs_only_itself(tmp_path):
     stored = sorted(r[0] for r in archive.db.execute("select url from articles"))
     assert stored == [f"https://news.example.org/{i}" for i in (0, 1, 3, 4)]
     assert archive.db["mentions"].count == 4
+    archive.close()
+
+
+def test_a_batch_of_big_pages_is_flushed_before_it_fills(tmp_path):
+    andry = Person("Andry José Hernández Romero")
+    archive = Archive(tmp_path / "m.db")
+    batch = Batch(archive, archive.sync_people([andry]), None, max_items=1000, max_ms=60_000)
+    articles = _articles(3, andry)
+    for article in articles:
+        article.body = b"<html>" + b" " * (BATCH_MAX_BYTES // 2) + b"</html>"  # pages near the download cap
+        batch.add(article)
+    assert archive.db["articles"].count == 2 and len(batch.waiting) == 1
     archive.close()

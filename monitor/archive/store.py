@@ -22,6 +22,9 @@ from .stories import CANDIDATE_SHARED_KEYS, same_story, sketch
 
 # Syndicated copies are looked for among articles fetched this recently.
 STORY_WINDOW_DAYS = 30
+# A batch is also flushed once its pages' bodies and texts reach this size: 50 pages near
+# the download cap (10 MB each) must not sit in memory together.
+BATCH_MAX_BYTES = 8 * 1024 * 1024
 
 
 def utcnow() -> str:
@@ -341,6 +344,8 @@ class Archive:
 class Batch:
     """Articles waiting to be stored together: one transaction per `max_items` articles or `max_ms`, whichever first.
 
+    (Or sooner, once they hold BATCH_MAX_BYTES of pages.)
+
     Nothing in a batch is in the archive until it is flushed, so a crash before the flush
     leaves no trace of those articles and the next run fetches them again. `on_saved` is
     told each article's outcome once its transaction committed (the run's counts).
@@ -355,12 +360,14 @@ class Batch:
         self.on_failed = on_failed
         self.waiting: list[Article] = []
         self.since = 0.0  # monotonic time the oldest waiting article came in
+        self.size = 0  # bytes of body and text waiting
 
     def add(self, article: Article) -> None:
         if not self.waiting:
             self.since = time.monotonic()
         self.waiting.append(article)
-        if len(self.waiting) >= self.max_items:
+        self.size += len(article.body or b"") + len(article.text or "")
+        if len(self.waiting) >= self.max_items or self.size >= BATCH_MAX_BYTES:
             self.flush()
 
     def due(self) -> bool:
@@ -369,7 +376,7 @@ class Batch:
 
     def flush(self) -> int:
         """Store what waits, in one transaction; return how many articles were written or found stored."""
-        batch, self.waiting = self.waiting, []
+        batch, self.waiting, self.size = self.waiting, [], 0
         if not batch:
             return 0
         try:
