@@ -143,9 +143,10 @@ def test_a_quiet_crawl_commits_on_the_timer(tmp_path, site):
         # while the fourth page is still being waited for.
         crawl = scrapy_crawl(config, err, MONITOR_STORE_BATCH_ITEMS=1000, MONITOR_STORE_BATCH_MS=200)
         try:
-            # Within the download timeout (10 s, tests/conftest.py), so not the close's flush.
+            wait_for(lambda: site.requests_for("/news/3.html"))
+            # Sooner than that request's timeout (10 s, tests/conftest.py), so not the close's flush.
             wait_for(lambda: count(tmp_path / "mentions.db", "select count(*) from articles") == 3, seconds=8)
-            assert crawl.poll() is None and site.requests_for("/news/3.html")
+            assert crawl.poll() is None
             gate.set()
             assert crawl.wait(60) == 0, Path(err.name).read_text()
         finally:
