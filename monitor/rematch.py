@@ -18,16 +18,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .archive.store import Archive
+from .archive.unalerted import explain, not_alerted
 from .config import Config
-from .finder import article_mentions
 from .items import Mention, Person
 from .lock import run_lock
 from .match import compile_watchlist
+from .match.article import article_mentions
 from .match.names import PARTICLES
 from .match.normalize import fold
 from .match.translit import variants
-from .store import Archive
-from .unalerted import explain, not_alerted
 from .workers import ExtractionPool, PageFailed, default_workers
 
 # Name words per full-text query: one query per chunk keeps each query's size bounded.

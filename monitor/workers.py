@@ -5,7 +5,7 @@ Built on pebble's ProcessPool, so one bad page costs only itself: a worker that 
 `crawl.extract_timeout` has its worker killed and replaced, and each worker's address
 space is capped at `crawl.worker_memory_mb` so a memory-hungry page fails with a
 MemoryError in that worker instead of swapping the server. Each such page raises
-`PageFailed` in the caller, who records it (see monitor/page_failures.py).
+`PageFailed` in the caller, who records it (see monitor/archive/page_failures.py).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from collections.abc import Sequence
 
 from pebble import ProcessExpired, ProcessPool
 
+from .archive.stories import sketch
 from .charset import decode_page, repair
 from .errors import MonitorError
 from .extract import extract_fields
-from .finder import article_mentions
 from .items import Mention, Person
 from .match import Watchlist, compile_watchlist
-from .stories import sketch
+from .match.article import article_mentions
 
 # Up to this many people each worker compiles its own copy of the watchlist and matching
 # runs in the pool too. A bigger watchlist is matched in the main process, where it is
@@ -62,20 +62,26 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def extract_page(body: bytes, content_type: str, url: str) -> dict | None:
-    """The page's bytes decoded (monitor/charset.py), `extract_fields`, its title and text repaired, their sketch.
+def extract_page(body: bytes, content_type: str | None, url: str) -> dict | None:
+    """A page's `extract_fields` and its text's story sketch, from the bytes received.
 
-    Decoding, repair and compressing the body (kept as evidence) run here, not on the
-    reactor, whose process they would otherwise keep busy. The sketch is of the repaired
-    text, the one stored.
+    With its response's Content-Type the page is decoded here (monitor/charset.py), its
+    title and text repaired and its body compressed for the evidence kept, so none of that
+    keeps the reactor's process busy; the sketch is then of the repaired text, the one
+    stored. With None (a re-check and the version kept before it) trafilatura finds the
+    encoding itself, the same way for both.
     """
     _inject_faults(url)
+    if content_type is None:
+        fields = extract_fields(body, url)
+        if fields:
+            fields["sketch"] = sketch(fields["text"])
+        return fields
     fields = extract_fields(decode_page(body, content_type, url), url)
     if fields:
         fields["title"], fields["text"] = repair(fields["title"]), repair(fields["text"])
         fields["repaired"] = True
         fields["sketch"] = sketch(fields["text"])
-        # The store keeps every page's response; compressing it here spares the reactor's process.
         fields["body_gz"] = gzip.compress(body, compresslevel=6)
     return fields
 
@@ -155,7 +161,7 @@ class ExtractionPool:
         return ProcessPool(max_workers=self.workers, max_tasks=TASKS_PER_WORKER, initializer=_init_worker,
                            initargs=self._initargs, context=context)
 
-    async def extract(self, body: bytes, content_type: str, url: str) -> dict | None:
+    async def extract(self, body: bytes, content_type: str | None, url: str) -> dict | None:
         """`extract_page` of a response's body, decoded by its Content-Type header and its bytes."""
         if self._pool is None:
             return extract_page(body, content_type, url)

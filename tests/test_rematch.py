@@ -10,7 +10,7 @@ from pages import article_html, rss
 from sqlite_utils import Database
 from test_evidence import verify
 
-from monitor.changes import due_rechecks
+from monitor.archive.changes import due_rechecks
 
 ANDRY = '[[person]]\nname = "Andry José Hernández Romero"\n'
 NERI = '[[person]]\nname = "Neri José Alvarado Borges"\n'
