@@ -164,6 +164,15 @@ def test_names_glued_by_inline_links_are_split_only_on_watched_words() -> None:
     assert any("glued-names" in line for line in explain(text, WATCHLIST, NOEM.name))
 
 
+def test_mojibake_names_match_as_meant_with_offsets_into_the_mangled_text() -> None:
+    # UTF-8 read as cp1252: "Pérez" arrives as "PÃ©rez", "Yorman’s" as "Yormanâ€™s".
+    text = "Yorman Rafael PÃ©rez Morillo fue enviado al CECOT, segÃºn su madre."
+    assert alerts(text) == [(YORMAN.name, "Yorman Rafael PÃ©rez Morillo")]
+    assert alerts("Keyber Rafael SÃ¡nchez Lugoâ€™s mother spoke.") == [(KEYBER.name, "Keyber Rafael SÃ¡nchez Lugo")]
+    assert any("mojibake: read 'PÃ©rez' as 'Pérez'" in line for line in explain(text, WATCHLIST, YORMAN.name))
+    assert alerts("SÃO PAULO: Andrés Téllez Romero") == [(ANDRES.name, "Andrés Téllez Romero")]
+
+
 # --- the labelled sets --------------------------------------------------------------------
 
 

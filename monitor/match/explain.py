@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .index import Watchlist
-from .normalize import split_glued, tokenize
+from .normalize import HAS_MOJIBAKE, split_glued, tokenize, unmangle
 
 
 def _people(watchlist: Watchlist, person_name: str | None) -> list[int]:
@@ -30,6 +30,10 @@ def explain(text: str, watchlist: Watchlist, person_name: str | None = None) -> 
     tokens = tokenize(text)
     keys = {t.key for t in tokens}
     lines = []
+    mangled = sorted({text[t.start : t.end] for t in tokens if HAS_MOJIBAKE.search(text[t.start : t.end])})
+    if mangled:
+        fixed = ", ".join(f"{w!r} as {unmangle(w)!r}" for w in mangled[:5])
+        lines.append(f"mojibake: read {fixed} (UTF-8 shown as cp1252/Latin-1)")
     split = split_glued(tokens, text, watchlist.vocab)
     if len(split) != len(tokens):
         glued = sorted({text[t.start : t.end] for t in tokens} - {text[t.start : t.end] for t in split})
@@ -69,6 +73,6 @@ def explain(text: str, watchlist: Watchlist, person_name: str | None = None) -> 
             )
             for reason in c.reasons:
                 lines.append(f"      {reason}")
-    if not lines or lines[-1].startswith("glued-names"):
+    if not lines or lines[-1].startswith(("glued-names", "mojibake")):
         lines.append("no watched name has two neighbouring words in this text")
     return lines

@@ -14,12 +14,22 @@ from anyascii import anyascii
 
 from .names import PARTICLES
 
+# UTF-8 read as cp1252/Latin-1 (rule mojibake): a lead "Â".."Å" and a continuation byte
+# shown as a Latin-1 or cp1252 character ("SuÃ¡rez", "BriceÃ±o"); "â€™" is a mangled ’.
+_CONTINUATION = "\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_MOJIBAKE_PAIR = f"[\u00c2-\u00c5][{_CONTINUATION}]"
+_APOSTROPHE = "(?:['’ʼ]|â€™)"
 # A token starts with a letter; soft hyphens and zero-width characters may sit inside it
-# (HTML noise), apostrophes only between letters ("O'Neil", "Romero’s").
-_TOKEN = re.compile(r"[^\W\d_](?:[\w\u00ad\u200b-\u200d\u2060]|['’ʼ](?=[^\W\d_]))*")
+# (HTML noise), apostrophes only between letters ("O'Neil", "Romero’s"), and mojibake
+# pairs anywhere, so a mangled name stays one word.
+_TOKEN = re.compile(
+    f"(?:{_MOJIBAKE_PAIR}|(?!â€™)[^\\W\\d_])"
+    f"(?:{_MOJIBAKE_PAIR}|(?!â€™)[\\w\u00ad\u200b-\u200d\u2060]|{_APOSTROPHE}(?=[^\\W\\d_]))*"
+)
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff'’ʼ"))
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
-_POSSESSIVE = re.compile(r"['’ʼ][sS]$")
+_POSSESSIVE = re.compile(f"{_APOSTROPHE}[sS]$")
+HAS_MOJIBAKE = re.compile(_MOJIBAKE_PAIR + "|â€™")
 # French elision glued to a name: "d’Andry", "l'avocat"; only lower-case, so "D'Angelo"
 # and "O'Neil" stay whole.
 _ELISION = re.compile(r"^(?:[dljmnstc]|qu)['’ʼ](?=[^\W\d_])")
@@ -35,11 +45,28 @@ GLUE_BREAK, GLUE_SPACE, GLUE_PUNCT = 0, 1, 2
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower-case ASCII form of one word: accents, width, case and script folded away."""
+    if HAS_MOJIBAKE.search(word):
+        word = unmangle(word)
     text = unicodedata.normalize("NFKD", word.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c)).translate(_INVISIBLE)
     if not text.isascii():
         text = anyascii(text).lower()
     return _NOT_ALNUM.sub("", text)
+
+
+def unmangle(word: str) -> str:
+    """One word back from UTF-8 read as cp1252 or Latin-1 ("NÃºÃ±ez" -> "Núñez"), else as is.
+
+    Pages are repaired before matching (monitor/charset.py), but text handed to the
+    matcher directly (feeds, the CLI, stored rows from before the repair) may still carry
+    it; per word it costs nothing when there is no mojibake pair.
+    """
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return word.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+    return word
 
 
 class Token:
@@ -97,8 +124,8 @@ def tokenize(text: str) -> list[Token]:
             word = word[elision.end() :]
         possessive = _POSSESSIVE.search(word)
         if possessive and len(word) > 3:
-            end -= 2
-            word = word[:-2]
+            end -= len(possessive.group())
+            word = word[: possessive.start()]
         key = fold(word)
         if not key:
             continue
