@@ -28,7 +28,7 @@ SMITH = Person("John Smith", context=("Krome",))
 YORMAN = Person("Yorman Rafael Pérez Morillo", context=("Zulia",))
 MASRI = Person("Abdelrahman El-Masri", context=("Cairo",))
 KHALIL = Person("Mahmoud Abdel Salam Khalil", context=("Columbia",))
-SERGEY = Person("Sergey Ivanovich Kuznetsov")
+SERGEY = Person("Sergey Ivanovich Kuznetsov", context=("asylum",))  # two frequent names: needs context
 OMAR = Person("Omar Sosa Rivas", context=("Apure",))
 ELI = Person("Eli Paz Soto")
 NOEM = Person("Kristi Lynn Noem")
@@ -147,6 +147,40 @@ FORMS = [
 @pytest.mark.parametrize(("text", "person", "matched"), FORMS, ids=[f[2] for f in FORMS])
 def test_forms_reach_an_alert(text: str, person: Person, matched: str) -> None:
     assert (person.name, matched) in alerts(text)
+
+
+MOROZOV = Person("Sergei Andreyevich Morozov", context=("Novosibirsk",))
+SOKOLOV = Person("Dmitry Sokolov", context=("Tomsk",))
+DEIKER = Person("Deiker Alexis Vásquez Ruiz", context=("Guárico",))
+MORE = compile_watchlist([MOROZOV, SOKOLOV, DEIKER, YORMAN])
+
+
+def more_alerts(text: str) -> list[tuple[str, str, int]]:
+    return [(m.person.name, m.matched, m.score) for m in find_mentions(text, MORE) if m.score >= ALERT]
+
+
+def test_two_frequent_names_need_a_context_word() -> None:
+    # Neither word is top 10 anywhere, both are top 100 in Russia: thousands of people.
+    hockey = "Sergei Morozov, the hockey defenceman, signed a new contract."
+    assert more_alerts(hockey) == []
+    assert any("frequent-names" in line for line in explain(hockey, MORE, MOROZOV.name))
+    asylum = "Sergei Morozov, who fled Novosibirsk, was granted asylum."
+    assert [(p, m) for p, m, _ in more_alerts(asylum)] == [(MOROZOV.name, "Sergei Morozov")]
+    # A rare given name is still strong evidence on its own.
+    assert [p for p, _, _ in more_alerts("Yorman Pérez no ha llamado a su familia.")] == [YORMAN.name]
+
+
+def test_spelling_variants_are_no_typos() -> None:
+    # Romanizations of one Russian name and Spanish letters pronounced alike cost no edit.
+    assert more_alerts("Dmitriy Sokolov, a programmer from Tomsk, was deported.") == [
+        (SOKOLOV.name, "Dmitriy Sokolov", 90)
+    ]
+    assert more_alerts("Sergey Andreevich Morozov was deported.") == [
+        (MOROZOV.name, "Sergey Andreevich Morozov", 100)
+    ]
+    text = "Deiker Alexis Vázquez Ruiz fue enviado al CECOT."
+    assert more_alerts(text) == [(DEIKER.name, "Deiker Alexis Vázquez Ruiz", 100)]
+    assert any("spelling-variant" in line for line in explain(text, MORE, DEIKER.name))
 
 
 def test_short_typos_and_lone_aliases_stay_quiet_without_support() -> None:

@@ -30,6 +30,12 @@ def is_abd(key: str) -> bool:
     return bool(re.fullmatch(r"abd(?:el|al|ul|ol|u|e|ur|er|ar)?", key))
 
 
+def abd_rest(key: str) -> str | None:
+    """The name after a glued "Abd" prefix ("abdelkarim" -> "karim"), or None."""
+    glued = _SPLIT_ABD.match(key)
+    return glued.group(3) if glued and not is_abd(key) else None
+
+
 def _abd_forms(rest: str) -> list[str]:
     """Spellings of Abd + rest ("rahman"): glued, split, with the article."""
     cap = rest.capitalize()
@@ -89,3 +95,26 @@ def _product(groups: list[list[str]]) -> list[str]:
     for group in groups:
         combos = [f"{c} {g}".strip() for c in combos for g in group]
     return combos
+
+
+# Spelling variants that are no typo (rule spelling-variant): Russian names romanized
+# by different systems ("Dmitry" / "Dmitri" / "Dmitriy", "Sergey" / "Sergei",
+# "Sergeyevich" / "Sergeevich", "Nikolayevna" / "Nikolaevna", "Natalya" / "Natalia")
+# and Spanish letters pronounced alike ("Vásquez" / "Vázquez", "Suárez" / "Suáres").
+_Y_BEFORE_E = re.compile(r"(?<=[aeiou])y(?=e)")
+_PATRONYMIC_EV = re.compile(r"e(?:y?e)v(?=ich|na)")
+_FINAL_I = re.compile(r"(?:iy|ii|yi|y)$")
+_YA = re.compile(r"(?<=[^aeiou])ya$")
+_ALIKE = str.maketrans({"z": "s", "v": "b"})
+
+
+def _spelling_key(key: str) -> str:
+    rest = _Y_BEFORE_E.sub("", key[1:])
+    rest = _PATRONYMIC_EV.sub("ev", rest)
+    rest = _YA.sub("ia", _FINAL_I.sub("i", rest))
+    return key[0] + rest.translate(_ALIKE)
+
+
+def same_spelling(a: str, b: str) -> bool:
+    """Two folded words of 5+ letters are one name spelled two ways (not a typo)."""
+    return a != b and min(len(a), len(b)) >= 5 and a[0] == b[0] and _spelling_key(a) == _spelling_key(b)
