@@ -183,6 +183,19 @@ def test_spelling_variants_are_no_typos() -> None:
     assert any("spelling-variant" in line for line in explain(text, MORE, DEIKER.name))
 
 
+def test_arabic_names_keep_the_fathers_name_among_the_given_names() -> None:
+    # "Abdallah" is an Abd-name (a given name); "Al-Amri" is the whole family name.
+    assert parse_name("Yasin Abdallah Al-Amri", 0).describe() == "given: yasin abdallah | surnames: al amri"
+    amri = Person("Yasin Abdallah Al-Amri", context=("Calais",))
+    shami = Person("Mohammed Abdulkarim Al-Shami", context=("Lesbos",))
+    watchlist = compile_watchlist([amri, shami])
+    found = find_mentions("Yasin al-Amri, arrested in Calais, was deported.", watchlist)
+    assert [(m.matched, m.form) for m in found if m.score >= ALERT] == [("Yasin al-Amri", "short")]
+    # Romanizations drop the doubled letter: "Mohamed" is Mohammed, no typo.
+    found = find_mentions("Mohamed Abdelkarim Elshami was sent back to Damascus.", watchlist)
+    assert [(m.person.name, m.score) for m in found] == [(shami.name, 98)]  # a generated spelling, as an alias
+
+
 def test_short_typos_and_lone_aliases_stay_quiet_without_support() -> None:
     assert alerts("Omar Soza vendió sus tierras.") == []  # a slip outside the full name
     assert alerts("Bambino is the name of a pizza restaurant downtown.") == []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .namedata import common, is_given, very_common
 from .names import COMMON_GIVEN, COMMON_NAMES, COMMON_SURNAMES, CONNECTORS, PARTICLES, TITLES
 from .normalize import GLUE_PUNCT, tokenize
-from .translit import is_abd, is_patronymic
+from .translit import abd_rest, is_abd, is_patronymic
 
 # Generational suffixes are not surnames: "Patrick Carlineo Jr." is Patrick Carlineo.
 _SUFFIXES = frozenset({"jr", "snr", "jnr", "ii", "iii", "iv"})
@@ -86,6 +86,9 @@ def _surname_count(units: list[list[str]]) -> int:
     # "Sergey Ivanovich Kuznetsov": a patronymic; "Mahmoud Abdel Salam Khalil": one
     # given name written in two words. Either way only the last word is the surname.
     given_like = given_like or is_patronymic(key) or is_abd(units[-3][-1])
+    # Arabic names (rule arabic-name): an "Abd" name is always a given name ("Abdallah"),
+    # and a family name with the article ("Al-Amri") stands alone after the father's name.
+    given_like = given_like or abd_rest(key) is not None or (len(units[-1]) > 1 and units[-1][0] in ("al", "el"))
     return 1 if len(second_last) == 1 and given_like else 2
 
 

@@ -100,19 +100,21 @@ def _product(groups: list[list[str]]) -> list[str]:
 # Spelling variants that are no typo (rule spelling-variant): Russian names romanized
 # by different systems ("Dmitry" / "Dmitri" / "Dmitriy", "Sergey" / "Sergei",
 # "Sergeyevich" / "Sergeevich", "Nikolayevna" / "Nikolaevna", "Natalya" / "Natalia")
-# and Spanish letters pronounced alike ("Vásquez" / "Vázquez", "Suárez" / "Suáres").
+# Spanish letters pronounced alike ("Vásquez" / "Vázquez", "Suárez" / "Suáres"), and
+# doubled letters that romanizations drop ("Mohammed" / "Mohamed", "Hassan" / "Hasan").
 _Y_BEFORE_E = re.compile(r"(?<=[aeiou])y(?=e)")
 _PATRONYMIC_EV = re.compile(r"e(?:y?e)v(?=ich|na)")
 _FINAL_I = re.compile(r"(?:iy|ii|yi|y)$")
 _YA = re.compile(r"(?<=[^aeiou])ya$")
 _ALIKE = str.maketrans({"z": "s", "v": "b"})
+_DOUBLE = re.compile(r"([a-z])\1+")
 
 
 def _spelling_key(key: str) -> str:
     rest = _Y_BEFORE_E.sub("", key[1:])
     rest = _PATRONYMIC_EV.sub("ev", rest)
     rest = _YA.sub("ia", _FINAL_I.sub("i", rest))
-    return key[0] + rest.translate(_ALIKE)
+    return _DOUBLE.sub(r"\1", key[0] + rest.translate(_ALIKE))
 
 
 def same_spelling(a: str, b: str) -> bool:
