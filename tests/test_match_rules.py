@@ -191,6 +191,7 @@ def test_arabic_names_keep_the_fathers_name_among_the_given_names() -> None:
     watchlist = compile_watchlist([amri, shami])
     found = find_mentions("Yasin al-Amri, arrested in Calais, was deported.", watchlist)
     assert [(m.matched, m.form) for m in found if m.score >= ALERT] == [("Yasin al-Amri", "short")]
+    assert any("(arabic-name)" in line for line in explain("Yasin al-Amri", watchlist, amri.name))
     # Romanizations drop the doubled letter: "Mohamed" is Mohammed, no typo.
     found = find_mentions("Mohamed Abdelkarim Elshami was sent back to Damascus.", watchlist)
     assert [(m.person.name, m.score) for m in found] == [(shami.name, 98)]  # a generated spelling, as an alias

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .forms import parse_rule
 from .index import Watchlist
 from .normalize import HAS_MOJIBAKE, split_glued, tokenize, unmangle
 
@@ -49,6 +50,9 @@ def explain(text: str, watchlist: Watchlist, person_name: str | None = None) -> 
         for name in watchlist.names_of(index):
             label = "alias" if name.alias else "name"
             lines.append(f"  {label} {name.text!r} -> {name.describe()}")
+            rule = parse_rule(name.text) if not name.origin else ""
+            if rule:
+                lines.append(f"    parsed so because {rule}")
             present = [p.key for p in name.parts if p.key in keys]
             lines.append(f"    words of it in the text: {', '.join(present) or 'none'}")
         if not mine:
