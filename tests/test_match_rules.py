@@ -219,6 +219,11 @@ def test_mojibake_names_match_as_meant_with_offsets_into_the_mangled_text() -> N
     assert alerts("Keyber Rafael SÃ¡nchez Lugoâ€™s mother spoke.") == [(KEYBER.name, "Keyber Rafael SÃ¡nchez Lugo")]
     assert any("mojibake: read 'PÃ©rez' as 'Pérez'" in line for line in explain(text, WATCHLIST, YORMAN.name))
     assert alerts("SÃO PAULO: Andrés Téllez Romero") == [(ANDRES.name, "Andrés Téllez Romero")]
+    # Encoded wrongly twice, and Latin-1 bytes decoded as UTF-8 (the letter lost).
+    assert alerts("Andrés TÃƒÂ©llez Romero") == [(ANDRES.name, "Andrés TÃƒÂ©llez Romero")]
+    lost = "Keyber Rafael S\ufffdnchez Lugo fue enviado al CECOT."
+    assert [m.score for m in find_mentions(lost, WATCHLIST)] == [100]
+    assert any("mojibake: read 'S\ufffdnchez' as 'sanchez'" in line for line in explain(lost, WATCHLIST, KEYBER.name))
 
 
 # --- the labelled sets --------------------------------------------------------------------

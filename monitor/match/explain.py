@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .forms import parse_rule
 from .index import Watchlist
-from .normalize import HAS_MOJIBAKE, split_glued, tokenize, unmangle
+from .normalize import HAS_MOJIBAKE, fill_unknown, split_glued, tokenize, unmangle
 
 
 def _people(watchlist: Watchlist, person_name: str | None) -> list[int]:
@@ -35,6 +35,11 @@ def explain(text: str, watchlist: Watchlist, person_name: str | None = None) -> 
     if mangled:
         fixed = ", ".join(f"{w!r} as {unmangle(w)!r}" for w in mangled[:5])
         lines.append(f"mojibake: read {fixed} (UTF-8 shown as cp1252/Latin-1)")
+    lost = {text[t.start : t.end]: t.key for t in fill_unknown(tokens, text, watchlist.vocab)
+            if "\ufffd" in text[t.start : t.end]}
+    if lost:
+        fixed = ", ".join(f"{w!r} as {k!r}" for w, k in list(lost.items())[:5])
+        lines.append(f"mojibake: read {fixed} (a byte lost in decoding)")
     split = split_glued(tokens, text, watchlist.vocab)
     if len(split) != len(tokens):
         glued = sorted({text[t.start : t.end] for t in tokens} - {text[t.start : t.end] for t in split})
