@@ -152,7 +152,8 @@ def test_forms_reach_an_alert(text: str, person: Person, matched: str) -> None:
 MOROZOV = Person("Sergei Andreyevich Morozov", context=("Novosibirsk",))
 SOKOLOV = Person("Dmitry Sokolov", context=("Tomsk",))
 DEIKER = Person("Deiker Alexis Vásquez Ruiz", context=("Guárico",))
-MORE = compile_watchlist([MOROZOV, SOKOLOV, DEIKER, YORMAN])
+LEBEDEV = Person("Yevgeny Olegovich Lebedev", context=("Murmansk",))
+MORE = compile_watchlist([MOROZOV, SOKOLOV, DEIKER, YORMAN, LEBEDEV])
 
 
 def more_alerts(text: str) -> list[tuple[str, str, int]]:
@@ -178,6 +179,11 @@ def test_spelling_variants_are_no_typos() -> None:
     assert more_alerts("Sergey Andreevich Morozov was deported.") == [
         (MOROZOV.name, "Sergey Andreevich Morozov", 100)
     ]
+    assert more_alerts("Evgeniy Olegovich Lebedev asked for asylum.") == [
+        (LEBEDEV.name, "Evgeniy Olegovich Lebedev", 100)
+    ]
+    # The name table ranks "Evgenii" (the anyascii spelling), so Yevgeny is frequent too.
+    assert more_alerts("Evgeny Lebedev, the newspaper owner, hosted a party in London.") == []
     text = "Deiker Alexis Vázquez Ruiz fue enviado al CECOT."
     assert more_alerts(text) == [(DEIKER.name, "Deiker Alexis Vázquez Ruiz", 100)]
     assert any("spelling-variant" in line for line in explain(text, MORE, DEIKER.name))

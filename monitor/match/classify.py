@@ -24,6 +24,7 @@ from .namedata import frequent
 from .names import COMMON_NAMES, NOT_NAMES, PARTICLES, TITLES
 from .normalize import GLUE_BREAK, GLUE_SPACE, Token
 from .runs import Hit
+from .translit import is_russian
 
 ARTICLES = frozenset({"al", "el", "ul"})
 
@@ -64,7 +65,8 @@ def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token])
     distinctive = any(not p.common for p in words)
     # Every word among some country's 100 most frequent names ("Dmitry Sokolov",
     # "Abdel Karim al-Tayeb"): as weak as very common words in a two-word form.
-    familiar = all(p.common or frequent(p.key, p.role == "g") for p in words)
+    russian = is_russian([p.key for p in parts])
+    familiar = all(p.common or frequent(p.key, p.role == "g", russian) for p in words)
     units = {(p.role, p.unit) for p in parts if p.key not in ARTICLES}
     capitalized = any(tokens[h.token].cap for h in hits)
     given = [i for i, p in enumerate(parts) if p.role == "g"]

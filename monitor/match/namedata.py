@@ -75,19 +75,21 @@ _ARTICLES = frozenset({"al", "el", "ul"})
 
 
 @lru_cache(maxsize=20_000)
-def frequent(key: str, given: bool) -> bool:
+def frequent(key: str, given: bool, russian: bool = False) -> bool:
     """A folded word is among the 100 most frequent names of some country (as a given name
     too, when `given`: "Dixon" is a frequent surname, not a frequent first name), or says
-    nothing.
+    nothing. Words of a Russian name (`russian`) are looked up in every romanization.
 
     Used for two-word forms (rule frequent-names): "Dmitry Sokolov", "Liam O'Connor" are
     thousands of people although neither word is top 10. An Arabic article ("al", "el")
     or a lone "Abd" prefix weighs nothing, and an "Abd"-name is as frequent as its second
     half ("Abdelkarim" as "Karim"): the data splits those across a dozen spellings.
     """
-    from .translit import abd_rest, is_abd
+    from .translit import abd_rest, is_abd, spellings
 
     if key in _ARTICLES or is_abd(key):
         return True
     rest = abd_rest(key) or key
-    return common(rest) and (not given or is_given(rest))
+    # Any romanization counts: the table ranks "Evgenii" (anyascii of Евгений), not "Yevgeny".
+    forms = spellings(rest) if russian else [rest]
+    return any(common(form) and (not given or is_given(form)) for form in forms)

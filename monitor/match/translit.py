@@ -20,6 +20,14 @@ _WORTH_A_LOOK = re.compile(r"(?i)\babd|\b[ae]l\b|\b[ae]l-")
 _PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ichna|ych)$")
 
 
+_RUSSIAN_SURNAME = re.compile(r"(?:ov|ova|ev|eva|sky|skiy|skii|skaya|enko)$")
+
+
+def is_russian(keys: list[str]) -> bool:
+    """A name looks Russian (or Ukrainian): a patronymic, or a surname ending -ov, -ev, -sky, -enko..."""
+    return any(is_patronymic(k) or (len(k) > 4 and _RUSSIAN_SURNAME.search(k)) for k in keys)
+
+
 def is_patronymic(key: str) -> bool:
     """A Russian/Ukrainian patronymic ("ivanovich", "petrovna"): a middle name."""
     return len(key) > 6 and bool(_PATRONYMIC.search(key))
@@ -98,7 +106,7 @@ def _product(groups: list[list[str]]) -> list[str]:
 
 
 # Spelling variants that are no typo (rule spelling-variant): Russian names romanized
-# by different systems ("Dmitry" / "Dmitri" / "Dmitriy", "Sergey" / "Sergei",
+# by different systems ("Dmitry" / "Dmitri" / "Dmitriy", "Sergey" / "Sergei", "Yevgeny" / "Evgeniy",
 # "Sergeyevich" / "Sergeevich", "Nikolayevna" / "Nikolaevna", "Natalya" / "Natalia")
 # Spanish letters pronounced alike ("Vásquez" / "Vázquez", "Suárez" / "Suáres"), and
 # doubled letters that romanizations drop ("Mohammed" / "Mohamed", "Hassan" / "Hasan").
@@ -111,6 +119,8 @@ _DOUBLE = re.compile(r"([a-z])\1+")
 
 
 def _spelling_key(key: str) -> str:
+    if key.startswith("ye"):
+        key = key[1:]  # "Yevgeny" / "Evgeniy", "Yelena" / "Elena"
     rest = _Y_BEFORE_E.sub("", key[1:])
     rest = _PATRONYMIC_EV.sub("ev", rest)
     rest = _YA.sub("ia", _FINAL_I.sub("i", rest))
@@ -118,5 +128,25 @@ def _spelling_key(key: str) -> str:
 
 
 def same_spelling(a: str, b: str) -> bool:
-    """Two folded words of 5+ letters are one name spelled two ways (not a typo)."""
-    return a != b and min(len(a), len(b)) >= 5 and a[0] == b[0] and _spelling_key(a) == _spelling_key(b)
+    """Two folded words of 5+ letters are one name spelled two ways (not a typo); the first
+    letter must agree (the key keeps it), so "Vásquez" is never "Básquez"."""
+    if a == b or min(len(a), len(b)) < 5:
+        return False
+    key = _spelling_key(a)
+    return key == _spelling_key(b)  # the first letters are compared as written, after "ye" -> "e"
+
+
+_ENDING = re.compile(r"(?:iy|ii|yi|ij|y|i)$")
+
+
+def spellings(key: str) -> list[str]:
+    """`key` and its romanizations from Russian, for looking a name up in the name table
+    (which ranks "Evgenii" and "Dmitrii", the anyascii spellings of Cyrillic names)."""
+    base = key[1:] if key.startswith("ye") else key
+    forms = {key, base}
+    if len(base) >= 5 and _ENDING.search(base):
+        stem = _ENDING.sub("", base)
+        forms |= {stem + end for end in ("ii", "i", "y", "iy")}
+    if len(base) >= 5:
+        forms |= {f.replace("ey", "ei") for f in list(forms)}
+    return sorted(forms)
