@@ -32,7 +32,8 @@ _TOKEN_MANGLED = re.compile(
 )
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff'’ʼ"))
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
-_POSSESSIVE = re.compile(f"{_APOSTROPHE}[sS]$")
+_POSSESSIVE = re.compile(r"['’ʼ][sS]$")
+_POSSESSIVE_MANGLED = re.compile(f"{_APOSTROPHE}[sS]$")
 HAS_MOJIBAKE = re.compile(_MOJIBAKE_PAIR + "|â€™")
 # French elision glued to a name: "d’Andry", "l'avocat"; only lower-case, so "D'Angelo"
 # and "O'Neil" stay whole.
@@ -49,7 +50,7 @@ GLUE_BREAK, GLUE_SPACE, GLUE_PUNCT = 0, 1, 2
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower-case ASCII form of one word: accents, width, case and script folded away."""
-    if HAS_MOJIBAKE.search(word):
+    if _mangled(word):
         word = unmangle(word)
     text = unicodedata.normalize("NFKD", word.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c)).translate(_INVISIBLE)
@@ -117,7 +118,9 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     prev_end = 0
     pending_join = False
-    pattern = _TOKEN_MANGLED if _mangled(text) else _TOKEN
+    mangled = _mangled(text)
+    pattern = _TOKEN_MANGLED if mangled else _TOKEN
+    possessive_end = _POSSESSIVE_MANGLED if mangled else _POSSESSIVE
     for m in pattern.finditer(text):
         start, end = m.start(), m.end()
         word = m.group()
@@ -133,7 +136,7 @@ def tokenize(text: str) -> list[Token]:
         if elision:
             start += elision.end()
             word = word[elision.end() :]
-        possessive = _POSSESSIVE.search(word)
+        possessive = possessive_end.search(word)
         if possessive and len(word) > 3:
             end -= len(possessive.group())
             word = word[: possessive.start()]

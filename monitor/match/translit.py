@@ -11,6 +11,7 @@ al-Rahman", "Abderrahmane" (the article assimilates before r, s, t, n, d, z, sh)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .normalize import fold
 
@@ -118,6 +119,7 @@ _ALIKE = str.maketrans({"z": "s", "v": "b"})
 _DOUBLE = re.compile(r"([a-z])\1+")
 
 
+@lru_cache(maxsize=100_000)
 def _spelling_key(key: str) -> str:
     if key.startswith("ye"):
         key = key[1:]  # "Yevgeny" / "Evgeniy", "Yelena" / "Elena"
