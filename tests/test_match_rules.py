@@ -213,6 +213,12 @@ def test_arabic_names_keep_the_fathers_name_among_the_given_names() -> None:
     assert [(m.person.name, m.score) for m in found] == [(shami.name, 98)]  # a generated spelling, as an alias
 
 
+def test_initials_of_a_hyphenated_given_name() -> None:
+    ngono = Person("Marie-Claire Ngono Essomba")
+    found = find_mentions("La préfecture cite M.-C. Ngono Essomba parmi les expulsés.", compile_watchlist([ngono]))
+    assert [(m.matched, m.score) for m in found] == [("M.-C. Ngono Essomba", 90)]
+
+
 def test_short_typos_and_lone_aliases_stay_quiet_without_support() -> None:
     assert alerts("Omar Soza vendió sus tierras.") == []  # a slip outside the full name
     assert alerts("Bambino is the name of a pizza restaurant downtown.") == []

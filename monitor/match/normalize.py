@@ -177,6 +177,8 @@ def _mark_initials(tokens: list[Token], text: str) -> None:
                 nxt.glue = GLUE_SPACE
             elif nxt is not None and gap.startswith(",") and (gap[1:].isspace() or not gap[1:]):
                 nxt.glue = GLUE_PUNCT  # "Mendoza R., Jorge": the comma between the blocks
+            elif nxt is not None and gap in ("-", "‐", "‑") and len(nxt.key) == 1:
+                nxt.glue = GLUE_PUNCT  # "J.-B. Mbarga", "M.-C. Ngono": a hyphenated given name's initials
 
 
 _FILLERS = "aeioun"  # what a lost byte most often was in Spanish, Portuguese, French names
