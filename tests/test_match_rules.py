@@ -122,16 +122,6 @@ def test_very_common_full_names_need_a_context_word() -> None:
     assert alerts("John Smith, held at Krome for six months, was released.") == [(SMITH.name, "John Smith")]
 
 
-def test_three_very_common_words_need_a_context_word_too() -> None:
-    maria = Person("María José González Pérez", context=("Cúcuta",))
-    watchlist = compile_watchlist([maria])
-    mayor = "María González Pérez, alcaldesa de Ocaña, inauguró el nuevo mercado."
-    assert [(m.matched, m.score) for m in find_mentions(mayor, watchlist)] == [("María González Pérez", 80)]
-    deported = "María González Pérez, deportada, llegó a Cúcuta sin documentos."
-    assert [(m.matched, m.score) for m in find_mentions(deported, watchlist)] == [("María González Pérez", 90)]
-    assert any("common-full-name" in line for line in explain(mayor, watchlist, maria.name))
-
-
 def test_common_first_name_and_surname_is_weak_when_another_maternal_is_spelled_out() -> None:
     text = "El médico José Pérez Mendoza atendió a los heridos. José Pérez dijo que la situación era grave."
     assert alerts(text) == []

@@ -116,19 +116,9 @@ def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token])
     if has_g1 and min(s_units) in s_covered:
         if distinctive and not (familiar and len(s_covered) == 1):
             return Verdict("short", True, 95, edits, [f"first given name + first surname{order_note}"])
-        if len(s_covered) >= 2 and any(parts[h.part].role == "s" for h in initials):
-            # "Mendoza R., Jorge" in a list of names: lists abbreviate the maternal surname.
-            return Verdict("short", True, 90, edits, [f"first given name + both surnames{order_note}, all very common"])
         if len(s_covered) >= 2:
-            # "José García López", "María González Pérez": three top-10 words are still
-            # thousands of people; a context word or a fuller mention must say which
-            # (rule common-full-name). Stored at 80 without.
-            return Verdict(
-                "short", False, 75, edits,
-                [f"first given name + both surnames{order_note}, all very common (common-full-name: needs context)"],
-                with_context=90,
-                unsupported=80,
-            )
+            # Three very common words still narrow it down: "Darwin Colmenares Hernández".
+            return Verdict("short", True, 90, edits, [f"first given name + both surnames{order_note}, all very common"])
         why = "all very common" if not distinctive else "all frequent names (frequent-names)"
         return Verdict(
             "short", False, 75, edits, [f"first given name + first surname{order_note}, {why}"],
