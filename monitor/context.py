@@ -11,7 +11,8 @@ from typing import TextIO
 from .archive.backlog import Backlog, pending_counts
 from .archive.store import Archive, utcnow
 from .config import Config
-from .match import Watchlist, compile_watchlist
+from .match import Watchlist
+from .match.cache import cache_path, cached_watchlist
 
 
 @dataclass
@@ -94,7 +95,8 @@ class CrawlContext:
         owns_run = not run_id
         if owns_run:
             run_id = archive.start_run(command)
-        ctx = cls(config, archive, compile_watchlist(config.people), people_ids, run_id, owns_run)
+        watchlist = cached_watchlist(config.people, cache_path(config.database))
+        ctx = cls(config, archive, watchlist, people_ids, run_id, owns_run)
         ctx.backlog = Backlog(archive.db, config.crawl.max_urls_per_source)
         if progress in ("bar", "lines"):
             ctx.progress = Progress(progress)
