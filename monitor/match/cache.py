@@ -149,14 +149,16 @@ def _sections(t: Tables) -> dict[str, bytes]:
 
 def save(path: Path, key: str, tables: Tables) -> None:
     """Write the cache file atomically; a folder that is missing or read-only just means no cache."""
-    sections = _sections(tables)
-    payload = b"".join(sections[name] for name in _SECTIONS)
-    header = json.dumps({
-        "format": FORMAT, "key": key, "sha256": hashlib.sha256(payload).hexdigest(),
-        "lengths": [len(sections[name]) for name in _SECTIONS],
-    }).encode()
     if not path.parent.is_dir():
         return
+    sections = _sections(tables)
+    digest = hashlib.sha256()
+    for name in _SECTIONS:
+        digest.update(sections[name])
+    header = json.dumps({
+        "format": FORMAT, "key": key, "sha256": digest.hexdigest(),
+        "lengths": [len(sections[name]) for name in _SECTIONS],
+    }).encode()
     try:
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
     except OSError as e:
@@ -164,7 +166,9 @@ def save(path: Path, key: str, tables: Tables) -> None:
         return
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(MAGIC + struct.pack("<Q", len(header)) + header + payload)
+            f.write(MAGIC + struct.pack("<Q", len(header)) + header)
+            for name in _SECTIONS:  # one section at a time: no second copy of the whole file in memory
+                f.write(sections[name])
         os.replace(temp, path)
     except OSError as e:
         log.info("%s: watchlist cache not written: %s", path, e.strerror or e)

@@ -303,19 +303,29 @@ def compile_tables(people: tuple[Person, ...]) -> Tables:
     for person in range(1, len(people) + 1):  # someone whose name parses to nothing owns no names
         person_starts[person] = max(person_starts[person], person_starts[person - 1])
 
+    texts, name_person = [n.text for n in names], array("i", (n.person for n in names))
+    part_role, part_unit = "".join(p.role for p in parts).encode(), array("i", (p.unit for p in parts))
+    # Each table is flattened as soon as it is complete and its lists freed: a 50,000-person
+    # compile would otherwise peak tens of MB higher, in every process that compiles.
+    part_vid = array("i", chain.from_iterable(name_ids))
+    del names, parts, name_ids
+    pair_postings = Postings.from_lists(pairs)
+    del pairs
+    return Tables(
+        keys=list(vocab), texts=texts, name_person=name_person, name_flags=flags, person_starts=person_starts,
+        part_starts=part_starts, part_vid=part_vid, part_role=part_role,
+        part_unit=part_unit, part_common=part_common, pairs=pair_postings, deletes=_typo_table(vocab),
+        singles={k: tuple(v) for k, v in singles.items()}, common_keys=common,
+    )
+
+
+def _typo_table(vocab: dict[str, int]) -> Postings[str]:
+    """Deletion variant -> ids of the vocabulary words it comes from."""
     deletes: dict[str, list[int]] = {}
     for key, vid in vocab.items():
         for variant in deletions(key, delete_depth(len(key))):
             deletes.setdefault(variant, []).append(vid)
-
-    return Tables(
-        keys=list(vocab), texts=[n.text for n in names], name_person=array("i", (n.person for n in names)),
-        name_flags=flags, person_starts=person_starts, part_starts=part_starts,
-        part_vid=array("i", chain.from_iterable(name_ids)), part_role="".join(p.role for p in parts).encode(),
-        part_unit=array("i", (p.unit for p in parts)), part_common=part_common,
-        pairs=Postings.from_lists(pairs), deletes=Postings.from_lists(deletes),
-        singles={k: tuple(v) for k, v in singles.items()}, common_keys=common,
-    )
+    return Postings.from_lists(deletes)
 
 
 def assemble(people: tuple[Person, ...], t: Tables) -> Watchlist:
