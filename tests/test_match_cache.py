@@ -180,6 +180,15 @@ def test_a_symlink_in_place_of_the_cache_is_not_followed(setup):
     assert not cache.is_symlink() and cache.stat().st_mode & 0o777 == 0o600
 
 
+def test_a_fifo_in_place_of_the_cache_does_not_hang_the_run(setup):
+    cache = setup / "m.db.watchlist"
+    os.mkfifo(cache)
+    result = run_monitor("match", "-c", str(setup / "monitor.toml"), str(setup / "article.txt"), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"{cache}: watchlist cache not used (not a regular file)" in result.stderr
+    assert ANDRY in result.stdout
+
+
 def test_a_loaded_watchlist_finds_exactly_what_a_compiled_one_finds(tmp_path):
     """Every labelled matching case, with the cases' people plus a crowd, loaded from the file."""
     data = Path(__file__).parent / "files" / "matching"

@@ -205,7 +205,8 @@ def load(path: Path, key: str, people: int) -> Tables:
 def _read_own_file(path: Path) -> bytes:
     """The file's bytes, if it is a regular file of this user that nobody else may write."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        # O_NONBLOCK: a FIFO planted there must not hang the run in open(); fstat rejects it.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     except FileNotFoundError:
         raise
     except OSError as e:
