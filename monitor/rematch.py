@@ -23,8 +23,8 @@ from .archive.unalerted import explain, not_alerted
 from .config import Config
 from .items import Mention, Person
 from .lock import run_lock
-from .match import compile_watchlist
 from .match.article import article_mentions
+from .match.cache import cache_path, cached_watchlist
 from .match.names import PARTICLES
 from .match.normalize import fold
 from .match.translit import variants
@@ -149,7 +149,7 @@ async def _match_all(config: Config, archive: Archive, ids: list[int], wanted: s
     pool = ExtractionPool(default_workers() if workers is None else workers, config.people,
                           crawl.extract_timeout, crawl.worker_memory_mb)
     # A watchlist too big to copy into every worker is compiled once, here.
-    watchlist = None if pool.matches_in_workers else compile_watchlist(config.people)
+    watchlist = None if pool.matches_in_workers else cached_watchlist(config.people, cache_path(config.database))
     try:
         for start in range(0, len(ids), BATCH):
             rows = list(archive.db.execute(
