@@ -28,7 +28,7 @@ from .match.cache import cache_path, cached_watchlist
 from .match.names import PARTICLES
 from .match.normalize import fold
 from .match.translit import variants
-from .workers import ExtractionPool, PageFailed, default_workers
+from .workers import MATCH_IN_WORKERS_MAX_PEOPLE, ExtractionPool, PageFailed, default_workers
 
 # Name words per full-text query: one query per chunk keeps each query's size bounded.
 WORDS_PER_QUERY = 200
@@ -146,8 +146,10 @@ async def _match_all(config: Config, archive: Archive, ids: list[int], wanted: s
                      summary: RematchSummary, workers: int | None) -> None:
     """Match the articles `ids` with the whole watchlist in the worker pool; store the `wanted` people's mentions."""
     crawl = config.crawl
-    pool = ExtractionPool(default_workers() if workers is None else workers, config.people,
-                          crawl.extract_timeout, crawl.worker_memory_mb)
+    if workers is None:
+        # No worker processes for a watchlist they would not hold (it is matched here).
+        workers = default_workers() if len(config.people) <= MATCH_IN_WORKERS_MAX_PEOPLE else 0
+    pool = ExtractionPool(workers, config.people, crawl.extract_timeout, crawl.worker_memory_mb)
     # A watchlist too big to copy into every worker is compiled once, here.
     watchlist = None if pool.matches_in_workers else cached_watchlist(config.people, cache_path(config.database))
     try:

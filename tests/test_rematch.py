@@ -106,3 +106,19 @@ def test_bundle_of_a_page_whose_response_was_not_kept_does_not_say_feed(tmp_path
     assert manifest["response"] is None and manifest["article"]["text_from"] == "page"
     assert "feed" not in manifest["note"]
     assert "extracted from the page fetched at " + manifest["article"]["fetched_at"] in manifest["note"]
+
+
+def test_rematch_without_worker_processes_finds_the_same(tmp_path, site):
+    """A watchlist too big for the workers is matched in the rematch's own process: same mentions."""
+    from monitor.config import load_config
+    from monitor.rematch import rematch
+
+    config, _ = crawl_then_add_neri(tmp_path, site)
+
+    summary = rematch(load_config(str(config)), workers=0)
+
+    assert (summary.articles, summary.people, summary.failed) == (2, 1, 0)
+    db = Database(tmp_path / "mentions.db")
+    assert [r[0] for r in db.execute("select a.url from mentions m join people p on p.id = m.person_id "
+                                     "join articles a on a.id = m.article_id where p.name like 'Neri%'")] == [
+        f"{site.base}/news/neri.html"]
