@@ -6,16 +6,22 @@ stages and the same worker pool, and the store stage records the check.
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from twisted.internet import task
 
 from .archive import page_failures
 from .archive.changes import last_kept, needs_text, store_check
+from .archive.store import Batch, Saved
 from .extract import build_article
 from .items import Article, Mention, Page, Recheck
 from .match.article import article_mentions
 from .run import RunExtension
 from .workers import ExtractionPool, PageFailed, default_workers
+
+logger = logging.getLogger(__name__)
 
 
 class _Stage:
@@ -129,16 +135,51 @@ class MatchPipeline(_Stage):
 
 
 class StorePipeline(_Stage):
-    """Store the article, its mentions and their pending alerts in one transaction."""
+    """Store articles with their mentions and pending alerts, in batches: one transaction per N articles or T ms.
+
+    MONITOR_STORE_BATCH_ITEMS (N) and MONITOR_STORE_BATCH_MS (T) set the batch; a timer on
+    the reactor flushes a batch that waited T even when no new article comes, and closing
+    the spider flushes the rest. An article is counted (new articles, new mentions, the
+    source's `new`) once its batch committed.
+    """
+
+    def open_spider(self) -> None:
+        settings = self.crawler.settings
+        wait_ms = settings.getfloat("MONITOR_STORE_BATCH_MS", 500)
+        self.batch = Batch(self.run.archive, self.run.people_ids, self.run.run_id,
+                           settings.getint("MONITOR_STORE_BATCH_ITEMS", 50), wait_ms,
+                           on_saved=self._saved, on_failed=self._failed)
+        self.timer = task.LoopingCall(self._tick)
+        # A few ticks per T, so no article waits much longer than T.
+        self.timer.start(max(wait_ms, 40) / 4000, now=False)
+
+    def close_spider(self) -> None:
+        if self.timer.running:
+            self.timer.stop()
+        self.batch.flush()
 
     def process_item(self, item: Article | Recheck) -> Article | Recheck:
-        run = self.run
         if isinstance(item, Recheck):
+            run = self.run
             store_check(run.archive.db, item.article_id, item.fetched, item.fields, item.before, item.mentions,
                         run.people_ids, run.config.alerts, failure=item.failure)
             run.count("rechecks")
             return item
-        saved = run.archive.save_article(item, item.mentions, run.people_ids, run_id=run.run_id)
-        run.saved(item.url, item.source, item.source_kind, saved.is_new, len(saved.mention_ids))
+        self.batch.add(item)
         return item
 
+    def _tick(self) -> None:
+        try:
+            if self.batch.due():
+                self.batch.flush()
+        except Exception:  # a LoopingCall that raises stops for good: log, keep ticking
+            logger.exception("storing a batch of articles failed")
+
+    def _saved(self, item: Article, saved: Saved) -> None:
+        self.run.saved(item.url, item.source, item.source_kind, saved.is_new, len(saved.mention_ids))
+
+    def _failed(self, item: Article, error: Exception) -> None:
+        # Not stored: the source is fetched in full next run (no conditional GET), so the
+        # article comes again.
+        self.run.source_stats(item.source, item.source_kind).retry_later = True
+        self.run.error(item.source, item.source_kind, item.url, f"could not be stored: {error}")

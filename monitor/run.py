@@ -28,7 +28,8 @@ from .archive.history import prune_history
 from .archive.store import Archive, utcnow
 from .config import Config, load_config, resolve_config_path
 from .lock import run_lock
-from .match import Watchlist, compile_watchlist
+from .match import Watchlist
+from .match.cache import cache_path, cached_watchlist
 from .urls import url_key
 
 MAX_ERRORS_PER_SOURCE = 20
@@ -149,7 +150,7 @@ class RunExtension:
         self.crawler = crawler
         self.stats = crawler.stats
         self.config = config
-        self.watchlist: Watchlist = compile_watchlist(config.people)
+        self.watchlist: Watchlist = cached_watchlist(config.people, cache_path(config.database))
         self.sources: dict[str, SourceStats] = {}
         # Feeds, sitemaps and child sitemaps asked for this run: a sitemap index that lists
         # itself, or A -> B -> A, is asked once (the configured URLs bypass the dupefilter).

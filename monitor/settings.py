@@ -77,6 +77,11 @@ ITEM_PIPELINES = {
     "monitor.pipelines.StorePipeline": 300,
 }
 
+# The store writes articles, their mentions and their alert rows in batches: one
+# transaction per this many articles, or once the oldest has waited this many ms.
+MONITOR_STORE_BATCH_ITEMS = 50
+MONITOR_STORE_BATCH_MS = 500
+
 LOG_LEVEL = "WARNING"
 FEED_EXPORT_ENCODING = "utf-8"
 # Dropped pages are recorded with the run and summarised; no need to shout in cron mail.

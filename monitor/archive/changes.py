@@ -5,7 +5,7 @@ fetched (default 1, 7 and 30 days). A check is recorded as `unchanged`, `changed
 extracted text differs from the last version kept), `gone` (HTTP 404 or 410) or
 `unreachable` (any other failure: a down server is not a deleted article). When the page
 no longer names a person it named before, the mention gets `vanished_at` and one
-`vanished` row per channel is queued in `change_alerts` for the dispatcher.
+`vanished` row per channel is queued in `alert_queue` (monitor/archive/queue.py) for the dispatcher.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ..extract import MIN_TEXT_CHARS, extract_fields
 from ..items import Fetched, Mention
 from ..match import Watchlist
 from ..match.article import article_mentions
+from . import queue
 from .routing import channels_for, person_name
 from .store import utcnow
 
@@ -167,21 +168,11 @@ def _vanished(db: Database, article_id: int, person_id: int, check_id: int, aler
     db.execute("update mentions set vanished_at = ? where article_id = ? and person_id = ? and vanished_at is null",
                [now, article_id, person_id])
     mention = db.execute(
-        "select id from mentions where article_id = ? and person_id = ? and alertable = 1 order by id limit 1",
+        "select m.id, coalesce(a.story_id, a.id) from mentions m join articles a on a.id = m.article_id "
+        "where m.article_id = ? and m.person_id = ? and m.alertable = 1 order by m.id limit 1",
         [article_id, person_id]).fetchone()
-    if mention is None or _rejected(db, person_id, article_id):
+    if mention is None:
         return
-    for channel in channels_for(alerts, person_name(db, person_id)):
-        db.execute(
-            "insert or ignore into change_alerts (channel, kind, person_id, article_id, mention_id, check_id, "
-            "created_at) values (?, 'vanished', ?, ?, ?, ?, ?)",
-            [channel, person_id, article_id, mention[0], check_id, now])
-
-
-def _rejected(db: Database, person_id: int, article_id: int) -> bool:
-    row = db.execute(
-        "select 1 from reviews r join articles a on a.id = r.article_id join articles b on b.id = ? "
-        "where r.person_id = ? and r.verdict = 'rejected' "
-        "and (a.id = b.id or a.story_id = coalesce(b.story_id, b.id)) limit 1",
-        [article_id, person_id]).fetchone()
-    return row is not None
+    mention_id, story_id = mention
+    queue.queue_vanished(db, person_id, article_id, story_id, mention_id, check_id,
+                         channels_for(alerts, person_name(db, person_id)), now)
