@@ -174,7 +174,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.crawler = crawler
         self.backoff = crawler.settings.getfloat("MONITOR_RETRY_BACKOFF", 1.0)
         self.backoff_max = crawler.settings.getfloat("MONITOR_RETRY_BACKOFF_MAX", 60.0)
-        self._base_delays: dict[str, float] = {}  # slot key -> its delay before backing off
+        self._base_delays: dict[str, tuple[float, bool]] = {}  # slot key -> (delay, randomize) before backing off
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
@@ -204,14 +204,17 @@ class BackoffRetryMiddleware(RetryMiddleware):
         key, slot = self._slot(retry)
         if slot is None or delay <= 0:
             return
-        self._base_delays.setdefault(key, slot.delay)
+        self._base_delays.setdefault(key, (slot.delay, slot.randomize_delay))
         slot.delay = max(slot.delay, delay)
+        # Scrapy draws each delay between 0.5x and 1.5x of it (RANDOMIZE_DOWNLOAD_DELAY):
+        # a Retry-After of 2 s could come back after 1 s. A pause asked for is waited in full.
+        slot.randomize_delay = False
         self.crawler.stats.inc_value("monitor/retry_backoffs")
 
     def _recovered(self, request: Request) -> None:
         key, slot = self._slot(request)
         if slot is not None and key in self._base_delays:
-            slot.delay = self._base_delays.pop(key)
+            slot.delay, slot.randomize_delay = self._base_delays.pop(key)
 
     def _slot(self, request: Request):
         engine = self.crawler.engine
