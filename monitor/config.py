@@ -163,6 +163,14 @@ class ArchiveSettings:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    # The environment variable holding the Redis URL (it may carry a password: never in the config).
+    redis_url_env: str = "REDIS_URL"
+    # A `monitor crawl` node silent this long is taken for dead: its requests go back in the queue.
+    node_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     database: Path
@@ -176,6 +184,7 @@ class Config:
     people_file: Path | None = None
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    cluster: ClusterSettings | None = None  # `[cluster]`: `monitor crawl` nodes and `monitor ingest`
 
     def __deepcopy__(self, memo: dict) -> Config:
         # Immutable all the way down; Scrapy deep-copies its settings, where `monitor run`
@@ -189,7 +198,7 @@ class Config:
 
 TOP_KEYS = {
     "database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts", "evidence", "serve",
-    "archive",
+    "archive", "cluster",
 }
 PERSON_KEYS = {"name", "aliases", "context", "exclude", "search", "notes", "min_score", "notify_email"}
 
@@ -357,6 +366,7 @@ class _Reader:
             people_file=people_path,
             evidence=self.evidence(data.get("evidence", {})),
             archive=self.archive(data.get("archive", {})),
+            cluster=self.cluster(data["cluster"]) if "cluster" in data else None,
         )
 
     def person(self, data: dict, index: int) -> Person:
@@ -488,6 +498,17 @@ class _Reader:
         days = ArchiveSettings().keep_history_days
         return ArchiveSettings(keep_history_days=self.number(data, "keep_history_days", "archive.", days, "archive",
                                                              minimum=1))
+
+    def cluster(self, data: Any) -> ClusterSettings:
+        if not isinstance(data, dict):
+            raise self.fail("cluster", "must be a [cluster] table")
+        self.check_keys(data, {"redis_url_env", "node_timeout"}, "cluster.", "cluster")
+        default = ClusterSettings()
+        env = self.string(data, "redis_url_env", "cluster.", "cluster", default=default.redis_url_env)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
+            raise self.fail("cluster.redis_url_env", f"must name an environment variable, got {env!r}", "cluster")
+        timeout = self.number(data, "node_timeout", "cluster.", default.node_timeout, "cluster", minimum=1)
+        return ClusterSettings(redis_url_env=env, node_timeout=timeout)
 
     def evidence(self, data: Any) -> EvidenceSettings:
         if not isinstance(data, dict):

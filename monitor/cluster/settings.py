@@ -1,0 +1,45 @@
+"""The Scrapy settings a node adds to `monitor run`'s: scrapy-redis's scheduler and dupefilter, push not store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scrapy.settings import Settings
+
+from .connection import PREFIX
+
+
+def apply_node_settings(settings: Settings, redis_url: str, node: str, scratch: Path, node_timeout: float) -> None:
+    """Turn a `monitor run` settings object into a crawl node's."""
+    overlay = {
+        # scrapy-redis: one queue and one dupefilter for every node (keys per spider name).
+        "SCHEDULER": "monitor.cluster.queue.Scheduler",
+        "SCHEDULER_QUEUE_CLASS": "monitor.cluster.queue.InflightQueue",
+        "SCHEDULER_QUEUE_KEY": PREFIX + "%(spider)s:requests",
+        "SCHEDULER_DUPEFILTER_KEY": PREFIX + "%(spider)s:dupefilter",
+        "DUPEFILTER_CLASS": "monitor.cluster.dupefilter.StoredDupeFilter",
+        # A node that finishes early must not flush what the others still work on; the
+        # last node out clears the cycle's dupefilter (inflight.py).
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_FLUSH_ON_START": False,
+        "SCHEDULER_IDLE_BEFORE_CLOSE": 0,  # a blocking pop would stall the reactor
+        "REDIS_URL": redis_url,
+        "MONITOR_CLUSTER_NODE": node,
+        "MONITOR_CLUSTER_SCRATCH": str(scratch),
+        "MONITOR_CLUSTER_TIMEOUT": node_timeout,
+    }
+    for name, value in overlay.items():
+        settings.set(name, value, priority="cmdline")
+    _replace(settings, "ITEM_PIPELINES", {"monitor.pipelines.StorePipeline": None,
+                                          "monitor.cluster.push.PushPipeline": 300})
+    # No archive on a node, so no archive lock; NodeExtension owns the node's run.
+    _replace(settings, "EXTENSIONS", {"monitor.extensions.RunLockExtension": None,
+                                      "monitor.cluster.node.NodeExtension": 10})
+    _replace(settings, "DOWNLOADER_MIDDLEWARES", {"monitor.cluster.politeness.SharedDelayMiddleware": 20})
+    _replace(settings, "SPIDER_MIDDLEWARES", {"monitor.cluster.node.NodeSpiderMiddleware": 10})
+
+
+def _replace(settings: Settings, name: str, changes: dict) -> None:
+    merged = dict(settings.getdict(name))
+    merged.update(changes)
+    settings.set(name, merged, priority="cmdline")
