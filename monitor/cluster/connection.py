@@ -74,8 +74,18 @@ def shown(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
+def require_packages() -> None:
+    """scrapy-redis and redis are the `cluster` extra: say how to get them rather than fail at import."""
+    try:
+        import redis  # noqa: F401
+        import scrapy_redis  # noqa: F401
+    except ImportError as e:
+        raise MonitorError(f"{e.name} is not installed: pip install 'mention-monitor[cluster]'") from None
+
+
 def connect(config: Config):
     """A checked Redis client for the config's cluster (raises MonitorError naming the server if down)."""
+    require_packages()
     import redis
 
     url = redis_url(config)

@@ -14,8 +14,6 @@ from ..config import Config
 from ..errors import MonitorError
 from ..runner import scrapy_settings
 from .connection import cluster_settings, connect, redis_url
-from .node import new_node_id
-from .settings import apply_node_settings
 
 
 @dataclass
@@ -47,6 +45,9 @@ def crawl_node(config: Config, verbose: bool = False) -> NodeSummary:
     """Work on the cluster's current cycle (opening it if none is open) until its queue is drained."""
     settings_of_cluster = cluster_settings(config)
     connect(config).close()  # a down or wrong Redis is one clear message, before Scrapy starts
+    from .node import new_node_id
+    from .settings import apply_node_settings
+
     node = new_node_id()
     scratch = Path(tempfile.mkdtemp(prefix="monitor-node-"))
     try:
