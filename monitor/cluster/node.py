@@ -21,10 +21,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet.defer import Deferred
 
-from spiders.base import config_from
-
 from ..backlog import Backlog
-from ..config import Config
+from ..config import Config, load_config
 from ..context import CrawlContext, Progress
 from ..match import compile_watchlist
 from .archive import NodeArchive
@@ -75,7 +73,7 @@ class NodeExtension:
         if not node:
             raise NotConfigured
         server = redis.Redis.from_url(settings.get("REDIS_URL"), socket_timeout=30, socket_connect_timeout=10)
-        config = config_from(settings)
+        config = settings.get("MONITOR_LOADED_CONFIG") or load_config(settings.get("MONITOR_CONFIG"))
         # The spider opens its context on first use; a node's is opened here, on the scratch file.
         # (Scrapy builds the spider before its extensions.)
         crawler.spider._ctx = open_node_context(
