@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import compose
+from . import shared_text, wording
 from .content import SOURCE, VANISHED, AlertItem
 from .limits import more_line
 
@@ -77,7 +77,8 @@ def message(items: Sequence[AlertItem], *, fmt: str, limit: int, title_limit: in
         reserve = len(_more(len(items) - number - 1, public_url, fmt)) + 2
         block = _fit_block(item, fmt, budget - used - reserve - (2 if blocks else 0), first=not blocks)
         if block is not None and item.possible and not any(i.possible for i in items[:number]):
-            head = f"*{escape_markdown(compose.POSSIBLE_HEADING)}*" if fmt == "markdown" else compose.POSSIBLE_HEADING
+            heading = shared_text.POSSIBLE_HEADING
+            head = f"*{escape_markdown(heading)}*" if fmt == "markdown" else heading
             block = f"{head}\n{block}"
             block = block if len(block) <= budget - used - reserve - (2 if blocks else 0) else None
         if block is None:
@@ -87,7 +88,7 @@ def message(items: Sequence[AlertItem], *, fmt: str, limit: int, title_limit: in
     left_out = len(items) - len(blocks)
     if left_out:
         blocks.append(_more(left_out, public_url, fmt))
-    title = compose.subject(items)[:title_limit] if title_limit else ""
+    title = shared_text.subject(items)[:title_limit] if title_limit else ""
     body = "\n\n".join(blocks)[:budget]
     return Fitted(f"{body}\n\n{footer}" if footer else body, title, left_out)
 
@@ -97,7 +98,7 @@ def _more(left_out: int, public_url: str, fmt: str) -> str:
     if not line or fmt != "markdown":
         return line
     head, _, url = line.rpartition(" ")
-    if public_url and compose.is_web_url(url):
+    if public_url and shared_text.is_web_url(url):
         return f"{escape_markdown(head)} {_md_url(url)}"
     return escape_markdown(line)
 
@@ -127,15 +128,16 @@ def _block(item: AlertItem, fmt: str, with_snippet: bool) -> str:
     md = fmt == "markdown"
     esc = escape_markdown if md else _one_line
     if item.kind == SOURCE:
-        _, detail, since = compose.source_lines(item)
+        _, detail, since = shared_text.source_lines(item)
         lines = [("*Source needs attention:* " if md else "Source needs attention: ") + esc(item.title),
-                 esc(detail), *([esc(since)] if since else []), esc(compose.next_step(item)), _link(item.url, md)]
+                 esc(detail), *([esc(since)] if since else []), esc(shared_text.next_step(item)), _link(item.url, md)]
         return "\n".join(lines)
-    title, meta = _clip(item.title, compose.TITLE_CHARS), f"{_one_line(item.outlet)} · {compose.day(item.published)}"
+    title = _clip(item.title, shared_text.TITLE_CHARS)
+    meta = f"{_one_line(item.outlet)} · {shared_text.day(item.published)}"
     # The name comes first whatever the news: a lock screen shows a line or two.
     if item.kind == VANISHED:
         flag = " (no longer named)"
-        meta = f"{meta} · checked {compose.checked(item.checked_at)}"
+        meta = f"{meta} · checked {wording.checked(item.checked_at)}"
     else:
         flag = " (first mention ever)" if item.first_for_person else ""
     if item.possible:
@@ -159,7 +161,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _link(url: str, md: bool) -> str:
-    if not compose.is_web_url(url):
+    if not shared_text.is_web_url(url):
         return escape_markdown(url) if md else _one_line(url)
     return _md_url(url) if md else url
 

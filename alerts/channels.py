@@ -10,7 +10,19 @@ from email.utils import make_msgid
 
 from monitor.config import AlertSettings, AppriseSettings
 
-from . import apprise, apprise_send, compose, files, limits, recipients, slack, smtp, wording
+from . import (
+    apprise,
+    apprise_send,
+    email_text,
+    files,
+    limits,
+    recipients,
+    shared_text,
+    slack,
+    slack_blocks,
+    smtp,
+    wording,
+)
 from .content import SOURCE, VANISHED, AlertItem
 from .errors import DeliveryError
 
@@ -61,13 +73,13 @@ class EmailChannel(Channel):
         notes = []
         for number, (address, items) in enumerate(plan[alert.parts_sent:], alert.parts_sent + 1):
             shown, left_out = limits.cap(items, self.alerts.max_items)
-            message = compose.email_message(
+            message = email_text.email_message(
                 shown, sender=self.settings.sender, to=(address,),
                 message_id=recipients.message_id(alert.message_id, address, len(plan)),
                 date=datetime.fromisoformat(alert.created_at), alert_id=alert.alert_id,
                 more=limits.more_line(left_out, self.public_url), public_url=self.public_url,
             )
-            message.replace_header("Subject", compose.subject(items))  # counts what was left out too
+            message.replace_header("Subject", shared_text.subject(items))  # counts what was left out too
             note = smtp.send(self.settings, message, self.env, self.ssl_context,
                              on_sent=lambda number=number: on_part(number))
             notes += [note] if note else []
@@ -79,7 +91,7 @@ class EmailChannel(Channel):
                                         *(a for _, group in self.alerts.notify_email for a in group)]))
         notes = []
         for address in addresses:
-            message = compose.probe_email(sender=self.settings.sender, to=(address,),
+            message = email_text.probe_email(sender=self.settings.sender, to=(address,),
                                           message_id=make_msgid("test", self.domain), date=now)
             notes += [n] if (n := smtp.send(self.settings, message, self.env, self.ssl_context)) else []
         where = f"{self.settings.smtp_host}:{self.settings.smtp_port}"
@@ -108,7 +120,7 @@ class SlackChannel(Channel):
 
     def deliver(self, alert: Outgoing, on_part: Callable[[int], None]) -> str:
         shown, left_out = limits.cap(alert.items, self.alerts.max_items)
-        payloads = compose.slack_payloads(shown, alert_id=alert.alert_id,
+        payloads = slack_blocks.slack_payloads(shown, alert_id=alert.alert_id,
                                           more=limits.more_line(left_out, self.public_url),
                                           public_url=self.public_url)
         slack.post_all(self._url(), payloads, timeout=self.settings.timeout, start=alert.parts_sent,
@@ -175,7 +187,7 @@ class FileChannel(Channel):
             "alert_id": alert.alert_id,
             "message_id": alert.message_id,
             "created_at": alert.created_at,
-            "subject": compose.subject(alert.items),
+            "subject": shared_text.subject(alert.items),
             "mentions": [_item_json(i, self.public_url) for i in alert.items
                          if i.kind not in (VANISHED, SOURCE) and not i.possible],
             # Pages that no longer name someone they named: after the new mentions, as in email.
@@ -213,7 +225,7 @@ def _change_json(item: AlertItem) -> dict:
         "kind": item.kind, "mention_id": item.mention_id, "person": item.person, "title": item.title,
         "outlet": item.outlet, "published": item.published, "url": item.url, "checked_at": item.checked_at,
         "check_id": item.check_id, "snippet": item.snippet, "matched": item.matched,
-        "text": compose.vanished_line(item),
+        "text": shared_text.vanished_line(item),
     }
 
 
@@ -221,8 +233,8 @@ def _source_json(item: AlertItem) -> dict:
     """A source-health notice: the source, what is wrong, and since when (the episode's start)."""
     return {
         "kind": item.kind, "source_kind": item.title, "url": item.url, "problem": item.problem,
-        "detail": item.detail, "since": item.since, "text": " ".join(p for p in compose.source_lines(item) if p),
-        "next_step": compose.next_step(item),
+        "detail": item.detail, "since": item.since, "text": " ".join(p for p in shared_text.source_lines(item) if p),
+        "next_step": shared_text.next_step(item),
     }
 
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from monitor.snippets import confidence
+from monitor.match.snippets import confidence
 
 NEW = "new"
 VANISHED = "vanished"

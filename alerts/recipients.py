@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from monitor.archive.routing import is_operator, wants
 from monitor.config import AlertSettings
-from monitor.routing import is_operator, wants
 
 from .content import SOURCE, AlertItem
 

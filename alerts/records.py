@@ -33,7 +33,7 @@ order by o.id
 """
 
 # The same for change_alerts rows (kinds the dispatcher can word): a rejection of any copy of
-# the page's story withholds them, as it does new mentions (monitor/changes.py `_rejected`).
+# the page's story withholds them, as it does new mentions (monitor/archive/changes.py `_rejected`).
 _FRESH_CHANGES_SQL = """
 select c.id from change_alerts c join articles b on b.id = c.article_id
 where c.channel = ? and c.alert_id is null and c.kind = 'vanished'
@@ -45,7 +45,7 @@ and not exists (
 order by c.id
 """
 
-# Source-health notices (monitor/health.py) not yet in an alert: nothing withholds them.
+# Source-health notices (monitor/archive/health.py) not yet in an alert: nothing withholds them.
 _FRESH_HEALTH_SQL = "select id from health_alerts where channel = ? and alert_id is null order by id"
 
 # The queues an alert draws from, in the order claim() takes them.
@@ -141,7 +141,7 @@ def start_attempt(db: Database, alert: dict, now: datetime, domain: str) -> dict
             text = content.dumps(content.load_items(db, row["id"]))
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
             row["content"], row["message_id"] = text, f"<alert-{row['id']}.{digest}@{domain}>"
-            # A review may have taken rows out since the claim (monitor/review.py): say what goes.
+            # A review may have taken rows out since the claim (monitor/archive/review.py): say what goes.
             row["mention_ids"] = json.dumps(carried(db, row["id"]))
         row["attempts"] = (row["attempts"] or 0) + 1
         row["last_attempt_at"] = iso(now)

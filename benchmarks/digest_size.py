@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from alerts import apprise, compose, limits
+from alerts import apprise, email_text, limits
 from alerts.content import AlertItem
 
 GMAIL_CLIP = 102 * 1024
@@ -35,7 +35,7 @@ def items(n: int, snippet_chars: int = 180) -> list[AlertItem]:
 
 
 def email_bytes(shown: list[AlertItem], more: str = "") -> int:
-    message = compose.email_message(shown, sender="monitor@example.org", to=("team@example.org",),
+    message = email_text.email_message(shown, sender="monitor@example.org", to=("team@example.org",),
                                     message_id="<alert-1.x@example.org>", date=datetime.now(timezone.utc), more=more)
     return len(message.as_bytes())
 

@@ -161,7 +161,7 @@ def extraction_share(count: int, people: int) -> None:
     from common import page_html, require_corpus
 
     from monitor.extract import extract_fields
-    from monitor.finder import article_mentions
+    from monitor.match.article import article_mentions
 
     pages = require_corpus()[:count]
     htmls = [(page_html(p), p.get("url") or "http://127.0.0.1/") for p in pages]

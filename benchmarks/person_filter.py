@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from monitor.serve import metadata_for
-from monitor.snippets import fold_text
-from monitor.store import open_database
+from monitor.archive.store import open_database
+from monitor.match.snippets import fold_text
+from monitor.web.serve import metadata_for
 
 PEOPLE, MENTIONS, ROUNDS = 2_000, 40_000, 5
 FIRST = "Andry Merwil Neri Kilmar José María Julián Carmen Luis Ana".split()

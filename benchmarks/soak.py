@@ -19,12 +19,12 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from monitor.archive.health import close_killed_runs, queue_health_notices, source_problems
+from monitor.archive.history import prune_history
+from monitor.archive.store import Archive
 from monitor.config import AlertSettings, FileChannelSettings
-from monitor.health import close_killed_runs, queue_health_notices, source_problems
-from monitor.history import prune_history
 from monitor.runner import _run_counts
 from monitor.sources import search_counts
-from monitor.store import Archive
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

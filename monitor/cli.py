@@ -87,7 +87,7 @@ def demo(directory: str, verbose: bool) -> None:
     """
     from alerts.dispatch import send_pending
 
-    from .demo import run_demo
+    from .demo.run import run_demo
 
     result = run_demo(Path(directory), deliver=send_pending, verbose=verbose)
     click.echo(result.report())
@@ -100,7 +100,7 @@ def init(directory: str) -> None:
 
     DIRECTORY defaults to the current folder; existing files are never overwritten.
     """
-    from .setup import write_starter_files
+    from .config.starter import write_starter_files
 
     for path in write_starter_files(Path(directory)):
         click.echo(f"wrote {path}")
@@ -285,7 +285,7 @@ def people_import(config_path: str | None, csv_file: str) -> None:
     Columns: name, aliases, context, exclude, notes (lists separated by ";").
     A person already listed keeps everything and gains what the CSV adds.
     """
-    from .watchlist import import_people
+    from .config.watchlist import import_people
 
     config = load_config(config_path)
     added, updated = import_people(config, Path(csv_file))
@@ -297,8 +297,8 @@ def people_import(config_path: str | None, csv_file: str) -> None:
 @config_option
 def people_list(config_path: str | None) -> None:
     """List the watched people and how many mentions of each the archive holds."""
-    from .store import Archive
-    from .watchlist import describe_people
+    from .archive.store import Archive
+    from .config.watchlist import describe_people
 
     config = load_config(config_path)
     counts = {}
@@ -330,8 +330,8 @@ def serve(config_path: str | None, port: int, host: str, host_names: tuple[str, 
     error (exit 1): stop the other server or pick another --port. Only requests
     for the address it listens on (or a --host-name) are answered.
     """
-    from .serve import bind, database_name
-    from .serve import serve as serve_archive
+    from .web.serve import bind, database_name
+    from .web.serve import serve as serve_archive
 
     config = load_config(config_path)
     listening = bind(host, port)  # before saying "Serving": a busy port must not look like success
@@ -341,7 +341,7 @@ def serve(config_path: str | None, port: int, host: str, host_names: tuple[str, 
 
 def _open_archive(config_path: str | None):
     """The config's archive, which must already exist (these commands read what a run stored)."""
-    from .store import Archive
+    from .archive.store import Archive
 
     config = load_config(config_path)
     if not config.database.exists():
@@ -356,7 +356,7 @@ def _open_archive(config_path: str | None):
 @click.argument("mention_id", type=int)
 def evidence(config_path: str | None, out_dir: str, mention_id: int) -> None:
     """Save proof of mention MENTION_ID into a folder: the page as received, its text, hashes."""
-    from .evidence import UnknownMention, write_bundle
+    from .archive.evidence import UnknownMention, write_bundle
 
     archive = _open_archive(config_path)
     try:
@@ -386,8 +386,8 @@ def review(config_path: str | None, confirm: bool, reject: bool, note: str | Non
     A rejected mention never alerts again. MENTION_ID is the number in the alert
     and in the archive's mentions table.
     """
-    from .evidence import UnknownMention
-    from .review import review as record_review
+    from .archive.evidence import UnknownMention
+    from .archive.review import review as record_review
 
     if confirm == reject:
         raise click.UsageError("say either --confirm or --reject (one of them, not both)")
@@ -415,8 +415,8 @@ def alerts() -> None:
 @click.option("--retry-failed", is_flag=True, help="Also revive alerts marked failed (after alerts.max_attempts).")
 def alerts_send(config_path: str | None, retry_failed: bool) -> None:
     """Deliver pending alerts now, whatever their retry backoff (also the last step of `monitor run`)."""
+    from .archive.store import Archive
     from .lock import run_lock
-    from .store import Archive
 
     config = load_config(config_path)
     with run_lock(config.lock_path):  # a hand run beside cron's must not send twice
@@ -436,9 +436,9 @@ def alerts_send(config_path: str | None, retry_failed: bool) -> None:
               help="Queue stored mentions published on or after this date (UTC), e.g. 2025-03-01.")
 def alerts_backfill(config_path: str | None, since) -> None:
     """Queue, once, stored mentions that were too old to alert (delivered by the next send or run)."""
+    from .archive.store import Archive
+    from .archive.unalerted import backfill
     from .lock import run_lock
-    from .store import Archive
-    from .unalerted import backfill
 
     config = load_config(config_path)
     if not config.alerts.channels:

@@ -8,10 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from .backlog import Backlog, pending_counts
+from .archive.backlog import Backlog, pending_counts
+from .archive.store import Archive, utcnow
 from .config import Config
 from .match import Watchlist, compile_watchlist
-from .store import Archive, utcnow
 
 
 @dataclass
@@ -158,7 +158,7 @@ class CrawlContext:
             self.archive.update_source(url, kind, **fields)
 
     def _record_health(self, url: str, stats: SourceStats, now: str) -> None:
-        """Keep the source's row current: failures in a row, last new article (see health.py)."""
+        """Keep the source's row current: failures in a row, last new article (see archive/health.py)."""
         row = self.archive.source(url) or {}
         fields: dict = {"last_fetched_at": now, "last_status": stats.status}
         if stats.status == "error":

@@ -5,11 +5,11 @@ from __future__ import annotations
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from . import page_failures
+from .archive import page_failures
 from .context import CrawlContext
 from .extract import build_article
-from .finder import article_mentions
 from .items import Article, Page
+from .match.article import article_mentions
 from .workers import ExtractionPool, PageFailed, default_workers
 
 
@@ -44,7 +44,7 @@ def page_failed(ctx: CrawlContext, item: Page | Article, reason: str) -> bool:
 class ExtractPipeline(_Stage):
     """Page -> Article with trafilatura in a process pool; a page with no text is dropped, naming the URL.
 
-    A page given up on (monitor/page_failures.py) is not extracted: its feed entry's text stands in.
+    A page given up on (monitor/archive/page_failures.py) is not extracted: its feed entry's text stands in.
     """
 
     def open_spider(self) -> None:

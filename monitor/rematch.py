@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .archive.store import Archive
+from .archive.unalerted import explain, not_alerted
 from .config import Config
-from .finder import article_mentions
 from .lock import run_lock
 from .match import compile_watchlist
-from .store import Archive
-from .unalerted import explain, not_alerted
+from .match.article import article_mentions
 
 
 @dataclass

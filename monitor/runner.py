@@ -12,14 +12,14 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from .archive.health import close_killed_runs, queue_health_notices, source_problems
+from .archive.history import prune_history
+from .archive.store import Archive
+from .archive.unalerted import explain, not_alerted
 from .config import Config
 from .errors import MonitorError
-from .health import close_killed_runs, queue_health_notices, source_problems
-from .history import prune_history
 from .lock import run_lock
 from .sources import describe_search_counts, search_counts
-from .store import Archive
-from .unalerted import explain, not_alerted
 
 logger = logging.getLogger(__name__)
 MAX_ERRORS_PER_SOURCE = 20

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from .backlog import pending_counts
+from .archive.backlog import pending_counts
 from .config import Config
-from .search import search_queries, service_of
+from .search.queries import search_queries, service_of
 
 
 @dataclass(frozen=True)

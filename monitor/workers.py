@@ -5,7 +5,7 @@ Built on pebble's ProcessPool, so one bad page costs only itself: a worker that 
 `crawl.extract_timeout` has its worker killed and replaced, and each worker's address
 space is capped at `crawl.worker_memory_mb` so a memory-hungry page fails with a
 MemoryError in that worker instead of swapping the server. Each such page raises
-`PageFailed` in the caller, who records it (see monitor/page_failures.py).
+`PageFailed` in the caller, who records it (see monitor/archive/page_failures.py).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from collections.abc import Sequence
 
 from pebble import ProcessExpired, ProcessPool
 
+from .archive.stories import sketch
 from .errors import MonitorError
 from .extract import extract_fields
-from .finder import article_mentions
 from .items import Mention, Person
 from .match import Watchlist, compile_watchlist
-from .stories import sketch
+from .match.article import article_mentions
 
 # Up to this many people each worker compiles its own copy of the watchlist and matching
 # runs in the pool too. A bigger watchlist is matched in the main process, where it is

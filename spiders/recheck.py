@@ -7,7 +7,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from monitor.changes import Fetched, due_rechecks, record_check
+from monitor.archive.changes import Fetched, due_rechecks, record_check
 
 from .base import SourceSpider, _headers, _reason
 

@@ -11,9 +11,9 @@ from twisted.python.failure import Failure
 
 from monitor.errors import ConfigError
 from monitor.feeds import FeedEntry
-from monitor.search import DEFAULT_BASE_URLS, SearchError, unknown_people
-from monitor.search_results import is_google_redirect, parse_results
-from monitor.search_schedule import plan, service_delay, slot_name
+from monitor.search.queries import DEFAULT_BASE_URLS, SearchError, unknown_people
+from monitor.search.results import is_google_redirect, parse_results
+from monitor.search.schedule import plan, service_delay, slot_name
 
 from .base import SourceSpider, _headers, config_from
 

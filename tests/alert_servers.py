@@ -226,9 +226,9 @@ class AlertWorld:
 
     def __init__(self, folder: Path, smtp: SMTPServer | None, slack: SlackServer | None, *,
                  file_channel: bool = False, max_attempts: int = 3):
+        from monitor.archive.store import Archive
         from monitor.config import AlertSettings, EmailSettings, FileChannelSettings, SlackSettings
         from monitor.items import Person
-        from monitor.store import Archive
 
         self.env = {"TEST_SLACK_WEBHOOK": slack.url if slack else "", "TEST_SMTP_PASSWORD": "hunter2-very-secret"}
         self.settings = AlertSettings(

@@ -136,7 +136,7 @@ def test_a_slow_answer_is_retried_with_the_same_text(world, notify_server):
 
 
 def test_health_notices_go_to_the_operators_channels_only(world, notify_server):
-    from monitor.health import HealthProblem, queue_health_notices
+    from monitor.archive.health import HealthProblem, queue_health_notices
 
     problem = HealthProblem("https://example.org/rss.xml", "feed", "failing", "failed 3 runs in a row (last: 503)")
     use(world, *world.settings.apprise, operators=("team-ntfy",))

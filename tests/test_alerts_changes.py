@@ -1,6 +1,6 @@
 """"No longer named" alerts (change_alerts rows) through the dispatcher, on real loopback servers.
 
-Pages are re-checked with monitor.changes.record_check, which queues the rows exactly as a
+Pages are re-checked with monitor.archive.changes.record_check, which queues the rows exactly as a
 run does; the dispatcher must deliver each once per channel, next to new mentions, escaped,
 and never for a (person, story) a reviewer rejected.
 """
@@ -19,12 +19,12 @@ from pages import article_html, rss
 from sqlite_utils import Database
 
 from alerts import content
-from alerts.compose import subject
 from alerts.content import AlertItem
 from alerts.records import claim
-from monitor.changes import Fetched, record_check
+from alerts.shared_text import subject
+from monitor.archive.changes import Fetched, record_check
+from monitor.archive.review import review
 from monitor.match import compile_watchlist
-from monitor.review import review
 
 smtp_server, slack_server = alert_servers.smtp_server, alert_servers.slack_server
 

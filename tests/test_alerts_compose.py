@@ -6,8 +6,9 @@ import json
 import re
 from datetime import datetime, timezone
 
-from alerts import compose
+from alerts import email_html, email_text, shared_text, slack_blocks
 from alerts.content import AlertItem, order
+from monitor.match.snippets import highlight
 
 ANDRY = "Andry José Hernández Romero"
 HOSTILE = 'Alert <!channel> <script>alert("x")</script> Tom & Jerry <https://evil.example|click>'
@@ -26,8 +27,8 @@ def item(n: int = 1, **kw) -> AlertItem:
 
 def test_subject_counts_mentions_and_names_people():
     items = [item(1), item(2, person="Neri José Alvarado Borges"), item(3, person="B"), item(4, person="C")]
-    assert compose.subject(items) == f"4 new mentions: {ANDRY}, Neri José Alvarado Borges, B, …"
-    assert compose.subject([item()]) == f"New mention: {ANDRY}"
+    assert shared_text.subject(items) == f"4 new mentions: {ANDRY}, Neri José Alvarado Borges, B, …"
+    assert shared_text.subject([item()]) == f"New mention: {ANDRY}"
 
 
 def test_first_mentions_are_listed_first():
@@ -36,12 +37,12 @@ def test_first_mentions_are_listed_first():
 
 
 def test_highlight_finds_the_matched_words_whatever_the_case():
-    pieces = compose.highlight("ANDRY JOSÉ HERNÁNDEZ ROMERO was seen", ANDRY)
+    pieces = highlight("ANDRY JOSÉ HERNÁNDEZ ROMERO was seen", ANDRY)
     assert pieces == [("ANDRY JOSÉ HERNÁNDEZ ROMERO", True), (" was seen", False)]
 
 
 def test_email_has_plain_and_html_with_every_field():
-    msg = compose.email_message([item(1, first_for_person=True)], sender="m@example.org", to=["a@example.org"],
+    msg = email_text.email_message([item(1, first_for_person=True)], sender="m@example.org", to=["a@example.org"],
                                 message_id="<alert-1.abc@example.org>", date=datetime.now(timezone.utc))
     assert msg.get_content_type() == "multipart/alternative"
     assert msg["Message-ID"] == "<alert-1.abc@example.org>"
@@ -57,7 +58,7 @@ def test_email_has_plain_and_html_with_every_field():
 def test_email_html_escapes_hostile_text():
     bad = item(1, title=HOSTILE, outlet="<b>Outlet</b>", snippet=f"{HOSTILE} {ANDRY}",
                url="javascript:alert(1)", links=(("javascript:alert(1)", "x"), ("https://ok.example/a?b=1&c=2", "<i>")))
-    html = compose.html_body([bad])
+    html = email_html.html_body([bad])
     assert "<script>" not in html and "<b>Outlet" not in html and "<i>" not in html
     assert "&lt;script&gt;" in html and "Tom &amp; Jerry" in html
     assert 'href="javascript:' not in html  # only http(s) becomes a link
@@ -67,7 +68,7 @@ def test_email_html_escapes_hostile_text():
 def test_slack_escapes_control_characters_so_nothing_pings_or_links():
     bad = item(1, title=HOSTILE, snippet=f"{HOSTILE} {ANDRY}", person=ANDRY,
                links=(("https://news.example.org/1", "Example"), ("https://x.example/?a=<!channel>|b", "<!here>")))
-    payload = compose.slack_payloads([bad])[0]
+    payload = slack_blocks.slack_payloads([bad])[0]
     dumped = json.dumps(payload, ensure_ascii=False)
     assert "<!channel>" not in dumped and "<!here>" not in dumped and "<script>" not in dumped
     assert "<https://evil.example|click>" not in dumped
@@ -81,23 +82,23 @@ def test_slack_escapes_control_characters_so_nothing_pings_or_links():
 def test_slack_sections_stay_within_limits_however_long_the_text():
     huge = item(1, title="T" * 5000, snippet=("& " * 3000) + ANDRY, person="P" * 500,
                 links=tuple((f"https://copy{i}.example.org/" + "x" * 300, f"Outlet {i}") for i in range(60)))
-    text = compose.slack_item_text(huge)
-    assert len(text) <= compose.SLACK_SECTION_CHARS
+    text = slack_blocks.slack_item_text(huge)
+    assert len(text) <= slack_blocks.SLACK_SECTION_CHARS
     assert "more" in text  # links that did not fit are counted, not dropped silently
     assert not re.search(r"&(?!amp;|lt;|gt;)", text)  # no escape was cut in half
 
 
 def test_slack_splits_long_alerts_into_messages_within_limits():
     items = [item(i, snippet="word " * 100 + ANDRY) for i in range(1, 121)]
-    payloads = compose.slack_payloads(items, alert_id=7)
+    payloads = slack_blocks.slack_payloads(items, alert_id=7)
     assert len(payloads) > 1
     carried = 0
     for payload in payloads:
-        assert len(payload["blocks"]) <= compose.SLACK_MAX_BLOCKS
+        assert len(payload["blocks"]) <= slack_blocks.SLACK_MAX_BLOCKS
         sections = [b for b in payload["blocks"] if b["type"] == "section"]
         carried += len(sections)
-        assert sum(len(b["text"]["text"]) for b in sections) <= compose.SLACK_MESSAGE_CHARS
+        assert sum(len(b["text"]["text"]) for b in sections) <= slack_blocks.SLACK_MESSAGE_CHARS
         assert len(payload["blocks"][0]["text"]["text"]) <= 150
     assert carried == 120
     assert payloads[1]["blocks"][-1]["elements"][0]["text"] == f"mention-monitor · alert #7 · part 2 of {len(payloads)}"
-    assert compose.slack_payloads(items, alert_id=7) == payloads  # deterministic: a retry can skip parts
+    assert slack_blocks.slack_payloads(items, alert_id=7) == payloads  # deterministic: a retry can skip parts

@@ -264,7 +264,7 @@ def test_reviewer_rejection_before_dispatch_stops_the_alert(world, smtp_server):
 def test_split_slack_alert_resumes_after_the_parts_already_posted(world, slack_server):
     from dataclasses import replace
 
-    from alerts import compose, content
+    from alerts import content, slack_blocks
 
     world.settings = replace(world.settings, max_items=100)  # a long alert, not a capped one
     for n in range(60):
@@ -275,7 +275,7 @@ def test_split_slack_alert_resumes_after_the_parts_already_posted(world, slack_s
     world.send()
     row = world.alerts("slack")[0]
     assert row["parts_sent"] == 1 and row["maybe_delivered"] == 1 and row["status"] == "pending"
-    parts = len(compose.slack_payloads(content.loads(row["content"]), alert_id=row["id"]))
+    parts = len(slack_blocks.slack_payloads(content.loads(row["content"]), alert_id=row["id"]))
     assert parts >= 2
     world.send()
     assert len(slack_server.received) == parts  # part 1 was not posted again

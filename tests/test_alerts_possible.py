@@ -16,7 +16,7 @@ from alert_servers import ANDRY, NERI
 from conftest import run_monitor, write_config
 from pages import article_html, rss
 
-from monitor.store import open_database
+from monitor.archive.store import open_database
 
 smtp_server, slack_server = alert_servers.smtp_server, alert_servers.slack_server
 

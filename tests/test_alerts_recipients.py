@@ -13,7 +13,7 @@ import alert_servers
 import pytest
 from alert_servers import ANDRY, MERWIL, NERI, AlertWorld
 
-from monitor.health import HealthProblem, queue_health_notices
+from monitor.archive.health import HealthProblem, queue_health_notices
 
 smtp_server, slack_server = alert_servers.smtp_server, alert_servers.slack_server
 
@@ -123,7 +123,7 @@ def test_a_digest_is_capped_with_the_archive_link(world, smtp_server):
 
 
 def test_a_capped_slack_digest_stays_within_slacks_limits(tmp_path, slack_server):
-    from alerts.compose import SLACK_MAX_BLOCKS, SLACK_MESSAGE_CHARS
+    from alerts.slack_blocks import SLACK_MAX_BLOCKS, SLACK_MESSAGE_CHARS
 
     w = AlertWorld(tmp_path, None, slack_server)
     try:

@@ -11,8 +11,8 @@ from alert_servers import GrowingSite, Reply, config_for
 from conftest import run_monitor
 
 from alerts import send_pending
+from monitor.archive.store import open_database
 from monitor.config import load_config
-from monitor.store import open_database
 
 smtp_server, slack_server = alert_servers.smtp_server, alert_servers.slack_server
 

@@ -60,7 +60,7 @@ def test_backfill_needs_a_date_and_a_channel(tmp_path):
 def test_not_alerted_counts_each_reason_once_per_person_and_story(tmp_path):
     from alert_servers import ANDRY, MERWIL, NERI, AlertWorld
 
-    from monitor.unalerted import explain, not_alerted
+    from monitor.archive.unalerted import explain, not_alerted
 
     world = AlertWorld(tmp_path, None, None, file_channel=True)
     try:

@@ -10,14 +10,14 @@ from conftest import run_monitor, write_config
 from pages import article_html, rss
 from sqlite_utils import Database
 
-from monitor.changes import Fetched, due_rechecks, record_check
+from monitor.archive.changes import Fetched, due_rechecks, record_check
+from monitor.archive.review import review
+from monitor.archive.store import Archive, utcnow
 from monitor.config import AlertSettings, FileChannelSettings
 from monitor.extract import extract_fields
-from monitor.finder import article_mentions
 from monitor.items import Article, Person
 from monitor.match import compile_watchlist
-from monitor.review import review
-from monitor.store import Archive, utcnow
+from monitor.match.article import article_mentions
 
 ANDRY = Person("Andry José Hernández Romero", context=("CECOT",))
 MERWIL = Person("Merwil Gutiérrez Flores")

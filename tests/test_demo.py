@@ -9,7 +9,7 @@ import pytest
 from conftest import run_monitor
 from sqlite_utils import Database
 
-SITE = files("monitor") / "demo_site"
+SITE = files("monitor.demo") / "site"
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from siteserver import SiteServer
 from sqlite_utils import Database
 from test_changes import NAMED, UNNAMED, Stored
 
+from monitor.archive.evidence import UnknownMention, write_bundle
 from monitor.errors import MonitorError
-from monitor.evidence import UnknownMention, write_bundle
 
 PEOPLE = '[[person]]\nname = "Andry José Hernández Romero"\ncontext = ["CECOT"]\n'
 
@@ -163,6 +163,6 @@ def test_demo_mention_to_bundle_in_one_command(tmp_path):
     result = run_monitor("evidence", str(mention_id), "-c", str(tmp_path / "demo" / "monitor.toml"), "--out", str(out))
     assert result.returncode == 0, result.stderr
     manifest = verify(out)
-    site_dir = Path(__file__).resolve().parent.parent / "monitor" / "demo_site"
+    site_dir = Path(__file__).resolve().parent.parent / "monitor" / "demo" / "site"
     served = site_dir / manifest["article"]["url"].split("/", 3)[3]
     assert (out / "original.html").read_bytes() == served.read_bytes()

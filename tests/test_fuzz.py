@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.feeds import NotAFeed, parse_feed
-from monitor.search import SearchError
-from monitor.search_results import parse_results
+from monitor.search.queries import SearchError
+from monitor.search.results import parse_results
 from spiders.sitemaps import _news_fields, _read_sitemap
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

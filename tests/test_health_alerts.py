@@ -16,8 +16,8 @@ from alert_servers import ANDRY, NERI
 from conftest import run_monitor, write_config
 from pages import rss
 
-from monitor.health import HealthProblem, queue_health_notices, source_problems
-from monitor.store import open_database
+from monitor.archive.health import HealthProblem, queue_health_notices, source_problems
+from monitor.archive.store import open_database
 
 smtp_server, slack_server, world = alert_servers.smtp_server, alert_servers.slack_server, alert_servers.world
 
@@ -174,7 +174,7 @@ def test_mixed_subject_and_bodies(world, smtp_server, slack_server):
 
 
 def test_failing_episode_starts_at_the_first_failed_run_of_the_streak(tmp_path):
-    from monitor.store import Archive
+    from monitor.archive.store import Archive
 
     db = Archive(tmp_path / "a.db").db
     start = datetime(2026, 11, 20, tzinfo=timezone.utc)

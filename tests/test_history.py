@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 from conftest import run_monitor, write_config
 from pages import article_html, rss
 
-from monitor.health import close_killed_runs, gone_dark, source_problems
-from monitor.history import prune_history
+from monitor.archive.health import close_killed_runs, gone_dark, source_problems
+from monitor.archive.history import prune_history
+from monitor.archive.store import Archive
 from monitor.runner import _run_counts, _source_errors
 from monitor.sources import search_counts
-from monitor.store import Archive
 
 NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
 

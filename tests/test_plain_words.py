@@ -8,7 +8,7 @@ from conftest import run_monitor, write_config
 from pages import article_html, rss
 
 from monitor.config import load_config
-from monitor.peoplecsv import load_people_csv, write_people_csv
+from monitor.config.peoplecsv import load_people_csv, write_people_csv
 
 MERWIL = '[[person]]\nname = "Merwil Gutiérrez Flores"\ncontext = ["CECOT"]\n'
 
@@ -101,7 +101,7 @@ def test_people_csv_keeps_multi_line_cells_and_quotes_across_round_trips(tmp_pat
 
 
 def test_demo_refuses_to_overwrite_a_config_the_user_changed(tmp_path):
-    from monitor.demo import _refuse_edited_config, demo_config
+    from monitor.demo.run import _refuse_edited_config, demo_config
     from monitor.errors import MonitorError
 
     directory = tmp_path / "monitor-demo"

@@ -14,7 +14,7 @@ from test_changes import NAMED, Stored
 
 from alerts.dispatch import Backoff, send_pending
 from alerts.records import claim
-from monitor.review import rejected_snippets, review
+from monitor.archive.review import rejected_snippets, review
 
 ANDRY = '[[person]]\nname = "Andry José Hernández Romero"\ncontext = ["CECOT"]\n'
 MERWIL = '[[person]]\nname = "Merwil Gutiérrez Flores"\n'

@@ -152,7 +152,7 @@ def test_source_gone_dark_is_reported(tmp_path, site):
     feed = site.add("/feed.xml", rss([]), "application/rss+xml")
     path = config(tmp_path, f'[[feed]]\nurl = "{feed}"\n')
     db = Database(tmp_path / "mentions.db")
-    from monitor.store import Archive
+    from monitor.archive.store import Archive
 
     Archive(tmp_path / "mentions.db").close()
     start = datetime.now(timezone.utc) - timedelta(days=6)
@@ -167,8 +167,8 @@ def test_source_gone_dark_is_reported(tmp_path, site):
 
 
 def test_source_with_rare_news_is_not_dark_too_soon(tmp_path):
-    from monitor.health import gone_dark
-    from monitor.store import Archive
+    from monitor.archive.health import gone_dark
+    from monitor.archive.store import Archive
 
     db = Archive(tmp_path / "a.db").db
     now = datetime(2026, 11, 29, tzinfo=timezone.utc)

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from monitor.config import SearchSource, load_config
 from monitor.items import Person
 from monitor.match.normalize import fold
-from monitor.search import (
+from monitor.search.queries import (
     LIMITS,
     SearchError,
     batch_terms,
@@ -25,7 +25,7 @@ from monitor.search import (
     short_form,
     source_queries,
 )
-from monitor.search_results import bing_publisher_url, parse_bing, parse_gdelt, parse_google_news
+from monitor.search.results import bing_publisher_url, parse_bing, parse_gdelt, parse_google_news
 
 SEARCH_FILES = FILES / "search"
 ANDRY = Person("Andry José Hernández Romero", aliases=("Andry Hernández",), context=("CECOT",))

@@ -17,7 +17,7 @@ from siteserver import LoopbackServer, send_body
 
 from monitor.config import SearchSource
 from monitor.items import Person
-from monitor.search import source_queries
+from monitor.search.queries import source_queries
 
 SURNAMES = ["Hernández", "Gutiérrez", "Romero", "Flores", "Zambrano", "Rodríguez", "Pérez", "Mendoza", "Castillo"]
 GIVEN = ["Andry", "Merwil", "Yusmary", "Wilmer", "Neri", "Arturo", "Frizgeralth", "Jerce", "Luis", "Kevin", "Edwuar"]

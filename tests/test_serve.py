@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from monitor.archive.store import Archive
 from monitor.config import load_config
 from monitor.errors import MonitorError
 from monitor.items import Article, Mention, Person
-from monitor.serve import build_datasette, export_metadata, metadata_for
-from monitor.store import Archive
+from monitor.web.serve import build_datasette, export_metadata, metadata_for
 
 ANDRY = Person("Andry José Hernández Romero", aliases=("Andry Hernández",), context=("CECOT",))
 NEVER = Person("Nadie Todavía Mencionado")
@@ -148,7 +148,7 @@ def test_contract_tables_and_columns_are_described(archive_path: Path) -> None:
     for table, columns in contract.items():
         assert tables[table]["description"]
         missing = [c for c in columns if c not in tables[table].get("columns", {})]
-        assert not missing, f"describe {table}.{missing} in monitor/datasette/metadata.yml"
+        assert not missing, f"describe {table}.{missing} in monitor/web/metadata.yml"
 
 
 def test_latest_mentions(archive_path: Path) -> None:
@@ -257,7 +257,7 @@ def test_write_canned_query_and_plugin_writes_refused(archive_path: Path) -> Non
 WRITER = textwrap.dedent("""
     import sys, time
     from monitor.items import Article, Mention, Person
-    from monitor.store import Archive
+    from monitor.archive.store import Archive
     person = Person("Andry José Hernández Romero")
     archive = Archive(sys.argv[1])
     ids = archive.sync_people([person])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from monitor.archive.store import Archive
 from monitor.items import Article, Person
-from monitor.store import Archive
 
 
 def test_people_follow_the_watchlist_and_leavers_keep_their_rows(tmp_path):
@@ -38,7 +38,7 @@ def test_every_migration_function_is_registered_in_order():
     """A migration missing its decorator is silently never applied: its tables then never exist."""
     import re
 
-    from monitor import schema
+    from monitor.archive import schema
 
     defined = sorted(name for name in vars(schema) if re.fullmatch(r"m\d{3}_\w+", name))
     registered = [m.name for m in schema.migrations._migrations]

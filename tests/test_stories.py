@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from importlib.resources import files
 
+from monitor.archive.stories import same_story, sketch
 from monitor.extract import extract_fields
-from monitor.stories import same_story, sketch
 
-SITE = files("monitor") / "demo_site"
+SITE = files("monitor.demo") / "site"
 
 
 def text_of(path: str) -> str:

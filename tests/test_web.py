@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from datasette_auth_passwords.utils import hash_password
 
+from monitor.archive.store import Archive, open_database
 from monitor.items import Article, Mention, Person
-from monitor.store import Archive, open_database
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402

@@ -14,13 +14,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..archive.health import queue_health_notices, source_problems
+from ..archive.history import prune_history
+from ..archive.store import Archive
 from ..config import Config
 from ..context import CrawlContext, SourceStats
-from ..health import queue_health_notices, source_problems
-from ..history import prune_history
 from ..lock import run_lock
 from ..runner import Deliver, _run_counts
-from ..store import Archive
 from ..urls import url_key
 from .connection import KEYS, connect
 from .records import parse, read_article

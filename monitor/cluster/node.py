@@ -21,13 +21,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet.defer import Deferred
 
-from ..backlog import Backlog
+from ..archive.backlog import Backlog
 from ..config import Config, load_config
 from ..context import CrawlContext, Progress
 from ..match import compile_watchlist
-from .archive import NodeArchive
 from .connection import KEYS
 from .inflight import META_KEY, Inflight
+from .node_archive import NodeArchive
 from .queue import InflightQueue
 
 POLL_SECONDS = 0.5  # how often an idle node looks for work other nodes queued

@@ -1,0 +1,335 @@
+"""Reads and writes the archive: articles with their mentions, people, sources, runs."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from ..config import AlertSettings
+from ..items import Article, Mention, Person
+from ..urls import canonical_url, url_key
+from . import outbox, schema
+from .stories import CANDIDATE_SHARED_KEYS, same_story, sketch
+
+# Syndicated copies are looked for among articles fetched this recently.
+STORY_WINDOW_DAYS = 30
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What storing one article changed."""
+
+    article_id: int
+    is_new: bool
+    mention_ids: tuple[int, ...] = ()
+    queued: int = 0  # outbox rows written (alerts due)
+
+
+def open_database(path: str | os.PathLike) -> Database:
+    """Open (creating and migrating) the archive in WAL mode so Datasette can read during a run."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = Database(path)
+    try:
+        db.execute("PRAGMA busy_timeout = 30000")
+        db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        schema.migrate(db)
+    except BaseException:
+        db.close()  # a locked, read-only or corrupt file must not leave a connection open
+        raise
+    return db
+
+
+class Archive:
+    """The mention archive: one SQLite file, schema in `schema.py`."""
+
+    def __init__(self, path: str | os.PathLike, alerts: AlertSettings | None = None):
+        self.path = Path(path)
+        self.db = open_database(self.path)
+        self.alerts = alerts or AlertSettings()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- people -------------------------------------------------------------------------
+
+    def sync_people(self, people: Sequence[Person]) -> dict[str, int]:
+        """Make the `people` table match the watchlist; return name -> id.
+
+        Only rows that changed are written, so a run with a 50,000-person watchlist that
+        did not change costs one read. People who left the watchlist are kept (inactive)
+        so their mentions still resolve.
+        """
+        fields = ("name", "aliases", "context", "exclude", "search", "notes", "min_score", "active")
+        stored = {row[0]: row for row in self.db.execute(f"select {', '.join(fields)}, id from people")}
+        wanted = {person.name: _person_row(person) for person in people}
+        now = utcnow()
+        with self.db.atomic():
+            new = [{**row, "added_at": now} for name, row in wanted.items() if name not in stored]
+            self.db["people"].insert_all(new)
+            for name, row in wanted.items():
+                current = stored.get(name)
+                if current is not None and tuple(current[: len(fields)]) != tuple(row[f] for f in fields):
+                    self.db["people"].update(current[-1], row)
+            gone = [row[-1] for name, row in stored.items() if name not in wanted and row[7]]
+            for person_id in gone:
+                self.db["people"].update(person_id, {"active": 0})
+        return {row[1]: row[0] for row in self.db.execute("select id, name from people") if row[1] in wanted}
+
+    def people(self, active_only: bool = True) -> list[dict]:
+        where = "where active = 1" if active_only else ""
+        return list(self.db.query(f"select * from people {where} order by name"))
+
+    # -- articles -----------------------------------------------------------------------
+
+    def has_article(self, url: str) -> bool:
+        rows = self.db.execute("select 1 from articles where url_key = ? limit 1", [url_key(url)]).fetchall()
+        return bool(rows)
+
+    def save_article(
+        self, article: Article, mentions: Sequence[Mention], people_ids: dict[str, int], run_id: int | None = None
+    ) -> Saved:
+        """Store an article, its mentions and the alerts they are due, in one transaction; `run_id` is the run's."""
+        now = utcnow()
+        with self.db.atomic():
+            key = url_key(article.url)
+            existing = self.db.execute("select id from articles where url_key = ?", [key]).fetchone()
+            if existing:
+                return Saved(existing[0], is_new=False)
+            keys = article.sketch if article.sketch is not None else sketch(article.text)
+            article_id = (
+                self.db["articles"]
+                .insert(
+                    {
+                        "url": canonical_url(article.url),
+                        "url_key": key,
+                        "final_url": article.final_url or article.url,
+                        "title": article.title,
+                        "text": article.text,
+                        "published": article.published,
+                        "fetched_at": article.fetched_at or now,
+                        "source": article.source,
+                        "source_kind": article.source_kind,
+                        "outlet": article.outlet,
+                        "language": article.language,
+                        "author": article.author,
+                        "text_from": article.text_from,
+                        "status": article.status,
+                        "fingerprint": " ".join(f"{k:08x}" for k in keys),
+                        "run_id": run_id,
+                    }
+                )
+                .last_pk
+            )
+            story_id = self._story_for(article_id, keys, article.text, article.fetched_at or now)
+            self.db["story_keys"].insert_all({"key": k, "article_id": article_id} for k in keys)
+            self.db["articles"].update(article_id, {"story_id": story_id})
+            mention_ids, queued = self._add_mentions(article_id, story_id, article, mentions, people_ids, now, run_id)
+            if mention_ids and article.body:
+                self._keep_response(article_id, article)
+        return Saved(article_id, True, tuple(mention_ids), queued)
+
+    def _story_for(self, article_id: int, keys: Sequence[int], text: str, fetched_at: str) -> int:
+        """The story an article belongs to: that of an earlier near-identical text, or its own."""
+        if not keys:
+            return article_id
+        marks = ",".join("?" * len(keys))
+        candidates = self.db.execute(
+            f"select a.id, a.story_id, a.text from story_keys k join articles a on a.id = k.article_id "
+            f"where k.key in ({marks}) and a.id != ? and a.fetched_at >= datetime(?, ?) "
+            f"group by a.id having count(*) >= ? order by count(*) desc, a.id limit 20",
+            [*keys, article_id, fetched_at, f"-{STORY_WINDOW_DAYS} days", CANDIDATE_SHARED_KEYS],
+        ).fetchall()
+        for other_id, story_id, other_text in candidates:
+            if same_story(text, other_text or ""):
+                return story_id or other_id
+        return article_id
+
+    def _add_mentions(
+        self,
+        article_id: int,
+        story_id: int,
+        article: Article,
+        mentions: Sequence[Mention],
+        people_ids: dict[str, int],
+        now: str,
+        run_id: int | None = None,
+    ) -> tuple[list[int], int]:
+        mention_ids, queued = [], 0
+        for mention in mentions:
+            person_id = people_ids[mention.person.name]
+            min_score = mention.person.min_score if mention.person.min_score is not None else self.alerts.min_score
+            first = not self.db.execute("select 1 from mentions where person_id = ? limit 1", [person_id]).fetchone()
+            cursor = self.db.execute(
+                "insert or ignore into mentions (article_id, person_id, matched, start, end, field, score, "
+                "form, context, snippet, alertable, first_for_person, created_at, run_id) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    article_id,
+                    person_id,
+                    mention.matched,
+                    mention.start,
+                    mention.end,
+                    mention.field,
+                    mention.score,
+                    mention.form,
+                    json.dumps(list(mention.context), ensure_ascii=False),
+                    mention.snippet,
+                    int(mention.score >= min_score),
+                    int(first),
+                    now,
+                    run_id,
+                ],
+            )
+            if not cursor.rowcount:
+                continue
+            mention_id = cursor.lastrowid
+            mention_ids.append(mention_id)
+            # Below min_score it is a possible mention: its own digest section (alerts.possible),
+            # not counted among the alerts due.
+            possible = mention.score < min_score
+            written = outbox.queue(
+                self.db,
+                mention_id,
+                person_id,
+                article_id,
+                story_id,
+                article.published,
+                self.alerts,
+                now,
+                snippet=mention.snippet,
+                possible=possible,
+            )
+            queued += 0 if possible else written
+        return mention_ids, queued
+
+    def add_mentions(
+        self, article_id: int, mentions: Sequence[Mention], people_ids: dict[str, int], run_id: int | None = None
+    ) -> Saved:
+        """Add mentions found later (by rematch run `run_id`) to a stored article; people found there are skipped."""
+        now = utcnow()
+        with self.db.atomic():
+            row = self.db["articles"].get(article_id)
+            known = {
+                r[0]
+                for r in self.db.execute("select distinct person_id from mentions where article_id = ?", [article_id])
+            }
+            fresh = [m for m in mentions if people_ids[m.person.name] not in known]
+            article = Article(
+                url=row["url"],
+                title=row["title"] or "",
+                text=row["text"] or "",
+                source=row["source"] or "",
+                published=row["published"],
+            )
+            ids, queued = self._add_mentions(
+                article_id, row["story_id"] or article_id, article, fresh, people_ids, now, run_id)
+        return Saved(article_id, False, tuple(ids), queued)
+
+    def iter_articles(self, batch: int = 500) -> Iterator[dict]:
+        """Every stored article (id, title, text), in batches so memory stays flat."""
+        last = 0
+        while True:
+            rows = list(
+                self.db.query("select id, title, text from articles where id > ? order by id limit ?", [last, batch])
+            )
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1]["id"]
+
+    def _keep_response(self, article_id: int, article: Article) -> None:
+        self.db["responses"].insert(
+            {
+                "article_id": article_id,
+                "url": article.url,
+                "final_url": article.final_url or article.url,
+                "status": article.status,
+                "headers": json.dumps(article.headers, ensure_ascii=False),
+                "body_gz": gzip.compress(article.body),
+                "sha256": hashlib.sha256(article.body).hexdigest(),
+                "fetched_at": article.fetched_at,
+                "kind": "first",
+            }
+        )
+
+    # -- sources ------------------------------------------------------------------------
+
+    def source(self, url: str) -> dict | None:
+        rows = list(self.db.query("select * from sources where url = ?", [url]))
+        return rows[0] if rows else None
+
+    def update_source(self, url: str, kind: str, **fields) -> None:
+        with self.db.atomic():
+            current = self.source(url)
+            if current is None:
+                self.db["sources"].insert({"url": url, "kind": kind, "first_seen_at": utcnow(), **fields})
+            else:
+                self.db["sources"].update(current["id"], fields)
+
+    # -- runs ---------------------------------------------------------------------------
+
+    def start_run(self, command: str) -> int:
+        with self.db.atomic():
+            return self.db["runs"].insert({"started_at": utcnow(), "status": "running", "command": command}).last_pk
+
+    def finish_run(self, run_id: int, status: str = "ok", **counts) -> None:
+        with self.db.atomic():
+            self.db["runs"].update(run_id, {"finished_at": utcnow(), "status": status, **counts})
+
+    def record_error(self, run_id: int | None, source: str, url: str, reason: str) -> None:
+        with self.db.atomic():
+            self.db["fetch_errors"].insert(
+                {"run_id": run_id, "source": source, "url": url, "reason": reason, "at": utcnow()}
+            )
+
+    def record_source_result(self, run_id: int | None, url: str, kind: str, **fields) -> None:
+        source = self.source(url)
+        with self.db.atomic():
+            self.db["run_sources"].insert(
+                {"run_id": run_id, "source_id": source["id"] if source else None, "url": url, "kind": kind, **fields}
+            )
+
+    def mentions_in_run(self, run_id: int) -> list[dict]:
+        """Per person, how many articles name them in mentions stored by run `run_id` (and no other run)."""
+        return list(
+            self.db.query(
+                "select p.name as person, count(distinct m.article_id) as n from mentions m "
+                "join people p on p.id = m.person_id where m.run_id = ? "
+                "group by p.name order by n desc, p.name",
+                [run_id],
+            )
+        )
+
+
+def _person_row(person: Person) -> dict:
+    """A watchlist entry as a `people` row (lists as JSON)."""
+    return {
+        "name": person.name,
+        "aliases": json.dumps(list(person.aliases), ensure_ascii=False),
+        "context": json.dumps(list(person.context), ensure_ascii=False),
+        "exclude": json.dumps(list(person.exclude), ensure_ascii=False),
+        "search": int(person.search),
+        "notes": person.notes,
+        "min_score": person.min_score,
+        "active": 1,
+    }

@@ -1,1 +1,0 @@
-"""Bundled Datasette metadata and canned queries for `monitor serve`."""

@@ -1,0 +1,1 @@
+"""`monitor demo`: the bundled sample news site (site/) and the run over it (run.py)."""
