@@ -23,6 +23,7 @@ class Keys:
     cycle: str = PREFIX + "cycle"  # the open cycle's id; absent between cycles
     cycle_counter: str = PREFIX + "cycle:counter"
     nodes: str = PREFIX + "cycle:nodes"  # ids of the nodes working on the open cycle
+    closed: str = PREFIX + "cycle:closed"  # the cycle just closed, for `node_timeout` seconds after
     results: str = PREFIX + "results"  # what nodes push for ingest (JSON records, oldest on the right)
     processing: str = PREFIX + "results:processing"  # popped by ingest, removed once committed
     sources: str = PREFIX + "sources"  # url -> the archive's `sources` row (JSON), mirrored by ingest

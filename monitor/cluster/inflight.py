@@ -66,7 +66,8 @@ return #requests
 """
 
 # A node leaves its cycle: its report is filed; the last one out (nothing queued, no other
-# node left) closes the cycle and tells ingest. Nodes that died idle do not hold it open.
+# node left) closes the cycle, marks it just closed (so nodes of the same cron tick that
+# start late do not open another) and tells ingest. Nodes that died idle do not hold it open.
 _LEAVE = """
 redis.call('RPUSH', ARGV[4], ARGV[3])
 redis.call('SREM', KEYS[1], ARGV[1])
@@ -79,6 +80,7 @@ for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 if redis.call('SCARD', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
 redis.call('DEL', KEYS[3], KEYS[4], KEYS[1])
+redis.call('SET', KEYS[6], ARGV[2], 'PX', ARGV[7])
 redis.call('LPUSH', KEYS[5], cjson.encode({kind = 'cycle_done', cycle = ARGV[2]}))
 return 1
 """
@@ -87,9 +89,10 @@ return 1
 class Inflight:
     """One node's view of the shared queue and in-flight hashes."""
 
-    def __init__(self, server, node: str) -> None:
+    def __init__(self, server, node: str, node_timeout: float = 30.0) -> None:
         self.server = server
         self.node = node
+        self.node_timeout = node_timeout
         self.key = KEYS.inflight(node)
         self._pop = server.register_script(_POP)
         self._reap = server.register_script(_REAP)
@@ -135,7 +138,7 @@ class Inflight:
     def leave(self, cycle: str, report: dict) -> bool:
         """File this node's report and leave the cycle; True if this closed the cycle."""
         return bool(self._leave(
-            keys=[KEYS.nodes, KEYS.queue, KEYS.cycle, KEYS.dupefilter, KEYS.results],
+            keys=[KEYS.nodes, KEYS.queue, KEYS.cycle, KEYS.dupefilter, KEYS.results, KEYS.closed],
             args=[self.node, cycle, json.dumps(report, ensure_ascii=False), KEYS.reports(cycle),
-                  KEYS.alive(""), KEYS.inflight("")],
+                  KEYS.alive(""), KEYS.inflight(""), int(self.node_timeout * 1000)],
         ))

@@ -56,7 +56,7 @@ class NodeExtension:
         self.server = server
         self.node = node
         self.timeout = timeout
-        self.inflight = Inflight(server, node)
+        self.inflight = Inflight(server, node, timeout)
         self.cycle = ""
         self._loops: list = []
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
@@ -86,23 +86,30 @@ class NodeExtension:
         self._ack_when_scraped()
         self._beat()
         self.inflight.reap(joining=True)
-        self.cycle, seeded = await self._join(spider)
-        spider.ctx.archive.cycle = self.cycle
+        cycle, seeded = await self._join(spider)
         stats = self.crawler.stats
-        stats.set_value("monitor/cluster/cycle", self.cycle)
         stats.set_value("monitor/cluster/seeded", seeded)
+        if cycle is None:  # the cycle of this cron tick closed a moment ago: nothing to do
+            closed = self.server.get(KEYS.closed)
+            stats.set_value("monitor/cluster/cycle", f"{closed.decode() if closed else '?'} (closed already)")
+            return
+        self.cycle = spider.ctx.archive.cycle = cycle
+        stats.set_value("monitor/cluster/cycle", cycle)
         self._loops = [self._every(self.timeout / 3, self._beat), self._every(POLL_SECONDS, self._poll)]
 
-    async def _join(self, spider) -> tuple[str, bool]:
-        """(cycle id, whether this node opened it and queued the sources)."""
+    async def _join(self, spider) -> tuple[str | None, bool]:
+        """(cycle id, whether this node opened it and queued the sources); None if one closed just now."""
         import redis
 
         encoded = None
         while True:
             with self.server.pipeline() as pipe:
                 try:
-                    pipe.watch(KEYS.cycle)
+                    pipe.watch(KEYS.cycle, KEYS.closed)
                     current = pipe.get(KEYS.cycle)
+                    if current is None and pipe.exists(KEYS.closed):
+                        pipe.unwatch()
+                        return None, False
                     if current is None and encoded is None:
                         pipe.unwatch()
                         encoded = await self._source_requests(spider)
@@ -120,7 +127,7 @@ class NodeExtension:
                     pipe.execute()
                     return cycle, True
                 except redis.WatchError:
-                    continue  # another node opened a cycle meanwhile: join it
+                    continue  # another node opened or closed a cycle meanwhile: look again
 
     async def _source_requests(self, spider) -> list[tuple[bytes, float]]:
         """Every source request of the configured spider, encoded as scrapy-redis queues them."""
@@ -154,6 +161,8 @@ class NodeExtension:
         self._acked(None, request)
 
     def idle(self, spider) -> None:
+        if not self.cycle:
+            return  # joined no cycle: done at once
         self.inflight.reap()
         if not self.inflight.drained():
             raise DontCloseSpider
