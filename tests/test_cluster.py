@@ -15,13 +15,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from alert_servers import free_port
 from conftest import CORPUS, run_monitor, write_config
-from pages import rss
-from siteserver import SiteServer
+from pages import article_html, rss
+from siteserver import SiteServer, send_body
 from sqlite_utils import Database
 
 pytestmark = [
@@ -208,6 +209,36 @@ def test_a_node_killed_mid_crawl_loses_nothing(news, single, redis_db, redis_url
     nxt = finished(crawl_node(path, redis_url))
     assert "cycle 2," in nxt and "queued the sources" in nxt
     assert [p for p, _ in news.log].count("/feed.xml") == 2 and article_hits(news) == hits
+
+
+def test_requests_to_one_domain_start_crawl_delay_apart_across_nodes(redis_db, redis_url, tmp_path):
+    # More stories than one node takes from the queue at a time (CONCURRENT_REQUESTS), so both get some.
+    stories, delay = 36, 0.25
+    site = SiteServer().start()
+    arrivals: list[float] = []
+    page = article_html("A story", ["A long enough paragraph about the day's news, said twice. " * 4] * 3).encode()
+
+    def article(handler) -> None:
+        arrivals.append(time.monotonic())
+        send_body(handler, page, "text/html; charset=utf-8")
+
+    try:
+        site.add("/robots.txt", "User-agent: *\nAllow: /\n", "text/plain")
+        links = []
+        for number in range(stories):
+            site.routes[f"/story/{number}.html"] = article
+            links.append({"title": f"Story {number}", "link": f"{site.base}/story/{number}.html"})
+        site.add("/feed.xml", rss(links), "application/rss+xml")
+        path = write_config(tmp_path, f'[[feed]]\nurl = "{site.base}/feed.xml"\n\n[cluster]\n'
+                                      f'redis_url_env = "{REDIS_ENV}"\n', '[[person]]\nname = "Nobody Inparticular"\n')
+        path.write_text(path.read_text(encoding="utf-8").replace("delay = 0\n", f"delay = {delay}\n"), encoding="utf-8")
+        lines = [finished(node) for node in [crawl_node(path, redis_url) for _ in range(2)]]
+    finally:
+        site.stop()
+    assert len(arrivals) == stories
+    assert all(" 0 pages" not in line for line in lines), f"both nodes fetched: {lines}"
+    gaps = [later - earlier for earlier, later in pairwise(sorted(arrivals))]
+    assert min(gaps) >= delay * 0.8, gaps  # crawl.delay, less a request's travel time
 
 
 def test_crawl_without_a_cluster_table_or_its_variable_is_a_config_error(news, tmp_path):

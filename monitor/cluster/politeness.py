@@ -1,9 +1,11 @@
 """Per-domain politeness across nodes: requests to one domain start `crawl.delay` apart cluster-wide.
 
 Each node still applies Scrapy's own per-domain delay, concurrency and AutoThrottle; this
-adds one shared clock per domain in Redis. A request claims the next free start time for
-its domain (Redis's own clock, so machines need not agree on the time) and waits for it
-without holding the domain's download slot.
+adds one shared clock per domain in Redis. Just before a request goes on the wire (in the
+download handler, after the node's own download slot let it through) it claims the
+domain's next free start time (Redis's own clock, so machines need not agree on the time)
+and waits for it; the wait counts against the node's per-domain concurrency like the
+download itself.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from scrapy import Request
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
@@ -28,29 +31,25 @@ return tostring(start - t)
 """
 
 
-class SharedDelayMiddleware:
-    def __init__(self, crawler: Crawler, delay: float) -> None:
+class SharedDelayHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 handler, each download starting at its domain's turn on the cluster's clock."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        import redis
+
+        super().__init__(crawler)
         self.crawler = crawler
-        self.delay = delay
-        self._claim = None
+        self.delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
+        server = redis.Redis.from_url(crawler.settings.get("REDIS_URL"), socket_timeout=30)
+        self._claim = server.register_script(_CLAIM)
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SharedDelayMiddleware:
-        delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
-        if delay <= 0 or not crawler.settings.get("MONITOR_CLUSTER_NODE"):
-            raise NotConfigured
-        return cls(crawler, delay)
-
-    async def process_request(self, request: Request) -> None:
+    async def download_request(self, request: Request) -> Response:
         host = (urlsplit(request.url).netloc or "").lower()
-        if not host:
-            return
-        server = self.crawler.spider.ctx.archive.server
-        if self._claim is None:
-            self._claim = server.register_script(_CLAIM)
-        wait = float(self._claim(keys=[KEYS.domain(host)], args=[self.delay]))
-        if wait > 0:
-            from twisted.internet import reactor  # the one Scrapy installed; importing it early would pick another
+        if host and self.delay > 0:
+            wait = float(self._claim(keys=[KEYS.domain(host)], args=[self.delay]))
+            if wait > 0:
+                from twisted.internet import reactor  # the one Scrapy installed; importing it early would pick another
 
-            self.crawler.stats.inc_value("monitor/cluster/politeness_waits")
-            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+                self.crawler.stats.inc_value("monitor/cluster/politeness_waits")
+                await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+        return await super().download_request(request)

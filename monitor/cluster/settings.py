@@ -35,7 +35,9 @@ def apply_node_settings(settings: Settings, redis_url: str, node: str, scratch: 
     # No archive on a node, so no archive lock; NodeExtension owns the node's run.
     _replace(settings, "EXTENSIONS", {"monitor.extensions.RunLockExtension": None,
                                       "monitor.cluster.node.NodeExtension": 10})
-    _replace(settings, "DOWNLOADER_MIDDLEWARES", {"monitor.cluster.politeness.SharedDelayMiddleware": 20})
+    # Each download takes its turn on the domain's shared clock (politeness.py).
+    _replace(settings, "DOWNLOAD_HANDLERS", {"http": "monitor.cluster.politeness.SharedDelayHandler",
+                                             "https": "monitor.cluster.politeness.SharedDelayHandler"})
     _replace(settings, "SPIDER_MIDDLEWARES", {"monitor.cluster.node.NodeSpiderMiddleware": 10})
 
 
