@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ from .connection import KEYS, connect
 from .records import parse, read_article
 
 logger = logging.getLogger(__name__)
-FOLLOW_WAIT_SECONDS = 5  # --follow: how long one blocking pop waits before looking again
+FOLLOW_WAIT_SECONDS = 1  # --follow: how long one blocking pop waits (and a stop request may wait)
 STORED_SEEDED = KEYS.stored + ":seeded"
 
 
@@ -74,28 +75,38 @@ class Ingest:
         self.people_ids = archive.sync_people(config.people)
         self.summary = IngestSummary()
         self._runs: dict[str, int] = {}
+        self._stop = False
 
     def run(self, deliver: Deliver | None, follow: bool) -> IngestSummary:
         prune_history(self.archive.db, self.config.archive.keep_history_days)
         self._seed_stored()
         for raw in self.server.lrange(KEYS.processing, 0, -1):  # left by an ingest that died
             self._handle(raw)
+        if follow:  # SIGINT/SIGTERM: finish the record in hand, then stop
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, self._stop_soon)
+        handled = 0
         while True:
-            handled = self._drain()
+            handled += self._drain()
             if deliver is not None and (handled or not follow):
                 self.summary.alerts = deliver(self.archive.db, self.config.alerts)
+                handled = 0
                 if follow:
                     for line in self.summary.alerts.lines():
                         logger.warning("%s", line)
-            if not follow:
+            if not follow or self._stop:
                 return self.summary
             raw = self.server.blmove(KEYS.results, KEYS.processing, FOLLOW_WAIT_SECONDS, "RIGHT", "LEFT")
             if raw is not None:
                 self._handle(raw)
+                handled += 1
+
+    def _stop_soon(self, signum, frame) -> None:
+        self._stop = True
 
     def _drain(self) -> int:
         handled = 0
-        while (raw := self.server.lmove(KEYS.results, KEYS.processing, "RIGHT", "LEFT")) is not None:
+        while not self._stop and (raw := self.server.lmove(KEYS.results, KEYS.processing, "RIGHT", "LEFT")):
             self._handle(raw)
             handled += 1
         return handled

@@ -9,6 +9,7 @@ lose them; this one moves each into the node's in-flight hash (see inflight.py).
 from __future__ import annotations
 
 from scrapy import Request
+from scrapy.utils.misc import load_object
 from scrapy_redis import scheduler as scrapy_redis_scheduler
 from scrapy_redis.queue import PriorityQueue
 
@@ -40,11 +41,23 @@ class InflightQueue(PriorityQueue):
 
 
 class Scheduler(scrapy_redis_scheduler.Scheduler):
-    """scrapy-redis's Scheduler without the `spider` argument to the stats calls.
+    """scrapy-redis's Scheduler without the calls newer Scrapy deprecates.
 
-    Scrapy 2.17+ deprecates `StatsCollector.inc_value(..., spider=...)`, and the warning
-    lands in every cron mail; otherwise this is scrapy-redis's Scheduler unchanged.
+    `StatsCollector.inc_value(..., spider=...)` (Scrapy 2.17+) and `Spider.log()` (2.19)
+    warn, and the warnings land in every cron mail; otherwise this is scrapy-redis's
+    Scheduler unchanged.
     """
+
+    def open(self, spider) -> None:
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server, spider=spider, key=self.queue_key % {"spider": spider.name}, serializer=self.serializer)
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
+        if len(self.queue):
+            spider.logger.info("Resuming crawl (%d requests scheduled)", len(self.queue))
 
     def enqueue_request(self, request: Request) -> bool:
         if not request.dont_filter and self.df.request_seen(request):
