@@ -1,4 +1,4 @@
-"""Alerts: deliver what the archive's outbox holds by email, Slack or files, once per channel."""
+"""Alerts: deliver what the archive's alert queue holds by email, Slack or files, once per channel."""
 
 from .dispatch import Backoff, DispatchReport, send_pending, send_test
 

@@ -1,8 +1,9 @@
 """What an alert says: the archive rows it carries, read into plain AlertItems (JSON-able).
 
-Three kinds of item: `new` (an outbox row: a mention found), `vanished` (a
-change_alerts row: a re-check found a page that named the person no longer does) and
-`source` (a health_alerts row: a source failing run after run, or gone dark).
+Three kinds of item, from the archive's `alert_queue` (monitor/archive/queue.py): `new` (a
+`mention` or `possible` row: a mention found), `vanished` (a re-check found a page that
+named the person no longer does) and `source` (a `health` row: a source failing run after
+run, or gone dark).
 """
 
 from __future__ import annotations
@@ -67,12 +68,12 @@ class AlertItem:
 _ITEMS_SQL = """
 select o.story_id, m.id as mention_id, p.name as person, a.title, a.url, a.outlet, a.published,
        m.snippet, m.matched, m.score, m.first_for_person, a.id as article_id,
-       a.language, m.created_at, p.aliases, m.alertable, a.text_from, o.possible
-from outbox o
+       a.language, m.created_at, p.aliases, m.alertable, a.text_from, o.kind = 'possible' as possible
+from alert_queue o
 join mentions m on m.id = o.mention_id
 join articles a on a.id = m.article_id
 join people p on p.id = o.person_id
-where o.alert_id = ?
+where o.alert_id = ? and o.kind in ('mention', 'possible')
 """
 
 _LINKS_SQL = "select id, url, outlet from articles where story_id = ? or id = ? order by id"
@@ -84,18 +85,19 @@ FEED_ENTRY_MARK = "monitor-entry="
 _CHANGES_SQL = """
 select c.kind, c.mention_id, p.name as person, a.title, a.url, a.outlet, a.published,
        m.snippet, m.matched, m.score, k.checked_at, c.check_id
-from change_alerts c
+from alert_queue c
 join articles a on a.id = c.article_id
 join people p on p.id = c.person_id
 left join mentions m on m.id = c.mention_id
 left join checks k on k.id = c.check_id
-where c.alert_id = ?
+where c.alert_id = ? and c.kind = 'vanished'
 order by c.id
 """
 
 
 _SOURCES_SQL = """
-select source_url, source_kind, problem, detail, since from health_alerts where alert_id = ? order by id
+select source_url, source_kind, problem, detail, since from alert_queue where alert_id = ? and kind = 'health'
+order by id
 """
 
 

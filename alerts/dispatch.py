@@ -1,4 +1,4 @@
-"""Outbox, change_alerts and health_alerts -> channels: deliver pending alerts, retry with backoff, report per channel.
+"""The alert queue -> channels: deliver pending alerts, retry with backoff, report per channel.
 
 Called at the end of `monitor run` and by `monitor alerts send`. A channel that fails is
 recorded in the `alerts` table and retried on a later call; it never raises, and never

@@ -1,8 +1,8 @@
 """The alerts table's life cycle: claim queued rows into an alert, record each attempt and its outcome.
 
-Three queues feed an alert: `outbox` (new mentions), `change_alerts` ("vanished": a
-page no longer names someone it named) and `health_alerts` (a source that needs a person).
-All are claimed the same way, in one transaction.
+One queue feeds an alert: `alert_queue` (monitor/archive/queue.py), whose rows are new mentions
+(confident or possible), "vanished" notices (a page no longer names someone it named) and
+source-health notices. A channel's waiting rows are claimed in one transaction.
 
 Every step is its own short transaction, so a run killed at any instant leaves either the
 state before the step or after it. See docs/alerts.md for the one window that can repeat.
@@ -17,49 +17,10 @@ from datetime import datetime, timedelta, timezone
 
 from sqlite_utils import Database
 
+from monitor.archive import queue
+
 from . import content
 from .errors import DeliveryError
-
-# Outbox rows not yet in an alert, minus those a reviewer has since rejected (they stay
-# unassigned, and go out if the verdict is changed to confirmed).
-_FRESH_SQL = """
-select o.id from outbox o
-where o.channel = ? and o.alert_id is null
-and not exists (
-    select 1 from reviews r join articles a on a.id = r.article_id
-    where r.person_id = o.person_id and r.verdict = 'rejected' and (a.story_id = o.story_id or a.id = o.story_id)
-)
-order by o.id
-"""
-
-# The same for change_alerts rows (kinds the dispatcher can word): a rejection of any copy of
-# the page's story withholds them, as it does new mentions (monitor/archive/changes.py `_rejected`).
-_FRESH_CHANGES_SQL = """
-select c.id from change_alerts c join articles b on b.id = c.article_id
-where c.channel = ? and c.alert_id is null and c.kind = 'vanished'
-and not exists (
-    select 1 from reviews r join articles a on a.id = r.article_id
-    where r.person_id = c.person_id and r.verdict = 'rejected'
-    and coalesce(a.story_id, a.id) = coalesce(b.story_id, b.id)
-)
-order by c.id
-"""
-
-# Source-health notices (monitor/archive/health.py) not yet in an alert: nothing withholds them.
-_FRESH_HEALTH_SQL = "select id from health_alerts where channel = ? and alert_id is null order by id"
-
-# The queues an alert draws from, in the order claim() takes them.
-_QUEUES = ("outbox", "change_alerts", "health_alerts")
-
-# What an alert carries, for alerts.mention_ids: its new mentions, then the earlier mentions
-# it reports as no longer named. `content` tells the two apart (each item has a `kind`).
-_CARRIED_SQL = """
-select mention_id from (
-    select 0 as part, mention_id, mention_id as n from outbox where alert_id = :id
-    union all
-    select 1, mention_id, id from change_alerts where alert_id = :id
-) order by part, n
-"""
 
 
 def iso(moment: datetime) -> str:
@@ -67,25 +28,20 @@ def iso(moment: datetime) -> str:
 
 
 def claim(db: Database, channel: str, now: datetime, ignore_backoff: bool = False) -> list[dict]:
-    """Put the channel's new outbox, change_alerts and health_alerts rows into an alert; return its alerts due now.
+    """Put the channel's waiting alert_queue rows into an alert; return its alerts due now.
 
     New rows join the newest pending alert that cannot have reached anyone yet (so an
     outage ends in one message, not one per run); otherwise they start a new alert.
     """
     stamp = iso(now)
     with db.atomic():
-        fresh = [row[0] for row in db.execute(_FRESH_SQL, [channel]).fetchall()]
-        changes = [row[0] for row in db.execute(_FRESH_CHANGES_SQL, [channel]).fetchall()]
-        health = [row[0] for row in db.execute(_FRESH_HEALTH_SQL, [channel]).fetchall()]
-        if fresh or changes or health:
+        fresh = queue.waiting(db, channel)
+        if fresh:
             alert_id = _open_alert(db, channel) or db["alerts"].insert(
                 {"channel": channel, "status": "pending", "attempts": 0, "created_at": stamp,
                  "next_attempt_at": stamp, "maybe_delivered": 0, "parts_sent": 0}
             ).last_pk
-            for table, ids in zip(_QUEUES, (fresh, changes, health), strict=True):
-                if ids:
-                    db.execute(f"update {table} set alert_id = ? where id in (select value from json_each(?))",
-                               [alert_id, json.dumps(ids)])
+            queue.assign(db, fresh, alert_id)
             db.execute("update alerts set mention_ids = ? where id = ?", [json.dumps(carried(db, alert_id)), alert_id])
         return [dict(row) for row in db.query(
             "select * from alerts where channel = ? and status = 'pending' "
@@ -106,9 +62,7 @@ def revive_failed(db: Database, channels: Sequence[str]) -> int:
             [json.dumps(list(channels))]).rowcount
 
 
-def carried(db: Database, alert_id: int) -> list[int]:
-    """alerts.mention_ids: the alert's new mentions (by id), then the vanished ones (as queued)."""
-    return [r[0] for r in db.execute(_CARRIED_SQL, {"id": alert_id})]
+carried = queue.carried
 
 
 def _open_alert(db: Database, channel: str) -> int | None:
@@ -121,9 +75,8 @@ def _open_alert(db: Database, channel: str) -> int | None:
 def drop_if_empty(db: Database, alert_id: int) -> bool:
     """Delete an alert left with nothing to say (a review withdrew every row); True if so."""
     with db.atomic():
-        for table in _QUEUES:
-            if db.execute(f"select 1 from {table} where alert_id = ? limit 1", [alert_id]).fetchone():
-                return False
+        if queue.carries_anything(db, alert_id):
+            return False
         db.execute("delete from alerts where id = ? and status = 'pending' and maybe_delivered = 0", [alert_id])
         return True
 

@@ -71,7 +71,9 @@ def write_config(directory: Path, feeds: list[str], people: list[str] = (), peop
     lines += [f'[[person]]\nname = "{name}"' for name in people]
     lines += [f'[[feed]]\nurl = "{url}"' for url in feeds]
     lines.append(f"[crawl]\ndelay = 0\nrobots_txt = false\nretries = 0\ntimeout = 30\n"
-                 f"concurrent_per_domain = {concurrency}")
+                 f"concurrent_per_domain = {concurrency}\n"
+                 # The pages are served on 127.0.0.1, which the private-network guard refuses by default.
+                 'allow_private_networks = ["127.0.0.1/32"]')
     path = directory / "monitor.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

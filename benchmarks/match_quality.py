@@ -1,12 +1,13 @@
 """Precision, recall and F1 of the name matcher per set and per variant class.
 
-Usage: python benchmarks/match_quality.py [--set base|dev|heldout|heldout2|all] [--min-score N] [--errors]
+Usage: python benchmarks/match_quality.py [--set base|dev|heldout|heldout2|heldout3|all] [--min-score N] [--errors]
 
 Sets (tests/files/matching/):
 - base: people.json + generated_people.json, cases.jsonl + generated.jsonl
 - dev: people_v2.json, cases_v2.jsonl (the alert-line classes; tuned on)
 - heldout: people_v2.json, heldout.jsonl (written before tuning)
 - heldout2: people_heldout2.json, heldout2.jsonl (written after tuning, run once, never tuned on)
+- heldout3: people_heldout3.json, heldout3.jsonl (written before the next round of tuning, never tuned on)
 
 A case counts per person: a watched person found in the text is a true positive if the
 case lists them, a false positive otherwise; a listed person not found is a false
@@ -30,6 +31,7 @@ SETS = {
     "dev": (("people_v2.json",), ("cases_v2.jsonl",)),
     "heldout": (("people_v2.json",), ("heldout.jsonl",)),
     "heldout2": (("people_heldout2.json",), ("heldout2.jsonl",)),
+    "heldout3": (("people_heldout3.json",), ("heldout3.jsonl",)),
 }
 
 

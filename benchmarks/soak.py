@@ -23,7 +23,7 @@ from monitor.archive.health import close_killed_runs, queue_health_notices, sour
 from monitor.archive.history import prune_history
 from monitor.archive.store import Archive
 from monitor.config import AlertSettings, FileChannelSettings
-from monitor.runner import _run_counts
+from monitor.run import run_counts
 from monitor.sources import search_counts
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -53,7 +53,7 @@ def one_run(archive: Archive, n: int, now: datetime, sources: list[str], keep_da
                                      new=new, errors=3 if failing else 0)
     problems = source_problems(db, run_id, now)
     queue_health_notices(db, run_id, problems, settings, now)
-    counts = _run_counts(archive, run_id)
+    counts = run_counts(archive, run_id)
     archive.mentions_in_run(run_id)
     search_counts(db, run_id)
     archive.finish_run(run_id, status="ok", **counts)

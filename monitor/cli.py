@@ -181,10 +181,10 @@ def match(config_path: str | None, people: tuple[str, ...], explain: bool, files
     score 0-100); a file with no mention is said so on stderr. A file that does not
     exist or cannot be read is a usage error (exit 2).
     """
-    from .match import compile_watchlist, find_mentions
     from .match import explain as explain_match
+    from .match import find_mentions
 
-    watchlist = compile_watchlist(_people_to_match(config_path, people))
+    watchlist = _watchlist_to_match(config_path, people)
     for name in files:
         text = _read_text(name)
         if text is None:
@@ -209,17 +209,21 @@ def _people_count(n: int) -> str:
     return "one person" if n == 1 else f"{n} people"
 
 
-def _people_to_match(config_path: str | None, names: tuple[str, ...]) -> list:
-    """The config's watchlist, or just the `--person` names (with their config entry if any)."""
+def _watchlist_to_match(config_path: str | None, names: tuple[str, ...]):
+    """The config's compiled watchlist (kept next to the archive, docs/matching.md), or
+    just the `--person` names (with their config entry if any)."""
     from .config import resolve_config_path
     from .items import Person
+    from .match import compile_watchlist
+    from .match.cache import cache_path, cached_watchlist
 
     if not names:
-        return list(load_config(config_path).people)
+        config = load_config(config_path)
+        return cached_watchlist(config.people, cache_path(config.database))
     configured = {}
     if config_path or resolve_config_path(None).exists():
         configured = {p.name.casefold(): p for p in load_config(config_path).people}
-    return [configured.get(name.casefold(), Person(name)) for name in names]
+    return compile_watchlist([configured.get(name.casefold(), Person(name)) for name in names])
 
 
 def _report_problems(source_errors: dict[str, list[str]], most: int = 20) -> None:

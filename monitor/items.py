@@ -1,7 +1,8 @@
-"""The nouns that flow through the pipeline: Person, Page, Article, Mention."""
+"""The nouns that flow through the pipeline: Person, Page, Article, Mention, Recheck (of a Fetched page)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -81,3 +82,30 @@ class Mention:
     context: tuple[str, ...] = ()  # context words found near the mention
     snippet: str = ""
     field: str = "text"  # "text" or "title": which field the offsets refer to
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What a re-check fetch returned: a response (body set), or a failure (error set)."""
+
+    http_status: int | None = None
+    final_url: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    error: str = ""
+
+
+@dataclass
+class Recheck:
+    """A watched article fetched again (the change watch): extracted and matched in the pool, recorded by the store.
+
+    `fetched` is what the spider got; the pipelines fill in the rest.
+    """
+
+    article_id: int
+    url: str
+    fetched: Fetched
+    fields: dict | None = None  # the page's extracted text and title, when it answered with a page
+    before: dict | None = None  # the same, of the last version kept
+    mentions: list[Mention] = field(default_factory=list)
+    failure: str = ""  # why the page could not be extracted or matched (a dead or hung worker...)

@@ -1,4 +1,4 @@
-"""Downloader middlewares: skip stored articles, conditional GET, refuse non-pages, retry with backoff."""
+"""Downloader middlewares: conditional GET, refuse non-pages, retry with backoff."""
 
 from __future__ import annotations
 
@@ -12,29 +12,11 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-
-class AlreadyStored(IgnoreRequest):
-    """The article is in the archive already: skipped, and not a problem."""
+from .run import RunExtension
 
 
 class BadResponse(IgnoreRequest):
     """A response that is not what was asked for (bot wall, binary body); its message is the reason."""
-
-
-class SkipStoredArticlesMiddleware:
-    """An article page already in the archive is never fetched again."""
-
-    def __init__(self, crawler: Crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SkipStoredArticlesMiddleware:
-        return cls(crawler)
-
-    def process_request(self, request: Request) -> None:
-        if request.meta.get("article") and self.crawler.spider.ctx.archive.has_article(request.url):
-            self.crawler.stats.inc_value("monitor/articles_already_stored")
-            raise AlreadyStored(f"{request.url}: already stored")
 
 
 class ConditionalGetMiddleware:
@@ -54,9 +36,9 @@ class ConditionalGetMiddleware:
     def process_request(self, request: Request) -> None:
         if not request.meta.get("conditional") or request.meta.get("redirect_urls"):
             return
-        ctx = self.crawler.spider.ctx
-        source = ctx.archive.source(request.url)
-        if not source or _full_fetch_due(source, ctx.config.crawl.full_fetch_hours):
+        run = RunExtension.of(self.crawler)
+        source = run.archive.source(request.url)
+        if not source or _full_fetch_due(source, run.config.crawl.full_fetch_hours):
             request.meta["full_fetch"] = True
             return
         if source.get("etag"):

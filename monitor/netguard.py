@@ -27,8 +27,8 @@ from scrapy.utils.url import url_is_from_any_domain
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
-from .config import load_config, resolve_config_path
 from .errors import ConfigError
+from .run import crawl_config
 
 NOT_HTTP = "not an http(s) URL"
 
@@ -88,10 +88,8 @@ def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
 
 def policy_from(settings) -> AddressPolicy:
     """The crawl's policy, from `crawl.allow_private_networks` of the config being run."""
-    config = settings.get("MONITOR_LOADED_CONFIG")
     try:
-        if config is None:
-            config = load_config(resolve_config_path(settings.get("MONITOR_CONFIG")))
+        config = crawl_config(settings)
     except ConfigError:
         return AddressPolicy()  # the spider reports the config error when it opens
     return AddressPolicy(parse_networks(config.crawl.allow_private_networks))

@@ -1,16 +1,27 @@
-"""Item pipelines, one stage each, in data-flow order: Extract -> Match -> Store."""
+"""Item pipelines, one stage each, in data-flow order: Extract -> Match -> Store.
+
+Pages become articles; re-checks of watched articles (the change watch) take the same
+stages and the same worker pool, and the store stage records the check.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from twisted.internet import task
 
 from .archive import page_failures
-from .context import CrawlContext
+from .archive.changes import last_kept, needs_text, store_check
+from .archive.store import Batch, Saved
 from .extract import build_article
-from .items import Article, Page
+from .items import Article, Mention, Page, Recheck
 from .match.article import article_mentions
+from .run import RunExtension
 from .workers import ExtractionPool, PageFailed, default_workers
+
+logger = logging.getLogger(__name__)
 
 
 class _Stage:
@@ -22,22 +33,22 @@ class _Stage:
         return cls(crawler)
 
     @property
-    def ctx(self) -> CrawlContext:
-        return self.crawler.spider.ctx
+    def run(self) -> RunExtension:
+        return RunExtension.of(self.crawler)
 
 
-def page_failed(ctx: CrawlContext, item: Page | Article, reason: str) -> bool:
+def page_failed(run: RunExtension, item: Page | Article, reason: str) -> bool:
     """Record a page that killed, hung or exhausted its worker; True once it is given up (crawl.page_attempts).
 
     Until then its source is fetched in full next run (no conditional GET), so the page is tried again.
     """
-    allowed = ctx.config.crawl.page_attempts
-    attempts = page_failures.record_failure(ctx.archive.db, item.url, item.source, reason, allowed)
+    allowed = run.config.crawl.page_attempts
+    attempts = page_failures.record_failure(run.archive.db, item.url, item.source, reason, allowed)
     if attempts >= allowed:
         reason += f"; given up after {attempts} attempts (see the page_failures table)"
     else:
-        ctx.source_stats(item.source, item.source_kind).retry_later = True
-    ctx.error(item.source, item.source_kind, item.url, reason)
+        run.source_stats(item.source, item.source_kind).retry_later = True
+    run.error(item.source, item.source_kind, item.url, reason)
     return attempts >= allowed
 
 
@@ -49,21 +60,23 @@ class ExtractPipeline(_Stage):
 
     def open_spider(self) -> None:
         workers = self.crawler.settings.getint("MONITOR_EXTRACT_WORKERS", default_workers())
-        crawl = self.ctx.config.crawl
-        self.pool = ExtractionPool(workers, self.ctx.config.people, crawl.extract_timeout, crawl.worker_memory_mb)
+        crawl = self.run.config.crawl
+        self.pool = ExtractionPool(workers, self.run.config.people, crawl.extract_timeout, crawl.worker_memory_mb)
 
     def close_spider(self) -> None:
         self.pool.close()
 
-    async def process_item(self, item: Page) -> Article:
-        self.ctx.counts["pages"] += 1
-        gave_up = bool(item.html) and page_failures.given_up(self.ctx.archive.db, item.url)
+    async def process_item(self, item: Page | Recheck) -> Article | Recheck:
+        if isinstance(item, Recheck):
+            return await self.extract_recheck(item)
+        self.run.count("pages")
+        gave_up = bool(item.html) and page_failures.given_up(self.run.archive.db, item.url)
         fields = None
         if item.html and not gave_up:
             try:
                 fields = await self.pool.extract(item.html, item.final_url or item.url)
             except PageFailed as failure:
-                if not page_failed(self.ctx, item, failure.reason):
+                if not page_failed(self.run, item, failure.reason):
                     raise DropItem(f"{item.url}: {failure.reason}") from None
                 gave_up = True
         article = build_article(item, fields)
@@ -72,11 +85,25 @@ class ExtractPipeline(_Stage):
         if article is None:
             # In a site crawl most pages are indexes, not articles: not worth reporting.
             if item.source_kind != "site":
-                self.ctx.error(item.source, item.source_kind, item.url, "no article text found")
+                self.run.error(item.source, item.source_kind, item.url, "no article text found")
             raise DropItem(f"{item.url}: no article text found")
         if article.text_from == "page":
             article.sketch = fields["sketch"]  # computed by the worker
         return article
+
+    async def extract_recheck(self, item: Recheck) -> Recheck:
+        """The re-checked page's text and its last kept version's, both in the pool; the store compares them."""
+        if not needs_text(item.fetched):
+            return item  # gone or unreachable: nothing to read
+        last = last_kept(self.run.archive.db, item.article_id)
+        try:
+            # Bytes, as they were kept: trafilatura finds the encoding the same way for both versions.
+            item.fields = await self.pool.extract(item.fetched.body, item.fetched.final_url)
+            if last is not None:
+                item.before = await self.pool.extract(*last)
+        except PageFailed as failure:
+            item.failure = failure.reason
+        return item
 
 
 class MatchPipeline(_Stage):
@@ -86,27 +113,73 @@ class MatchPipeline(_Stage):
         # The same worker processes as extraction: they hold the watchlist already.
         self.pool: ExtractionPool = self.crawler.get_item_pipeline(ExtractPipeline).pool
 
-    async def process_item(self, item: Article) -> Article:
-        if self.pool.matches_in_workers:
-            try:
-                item.mentions = await self.pool.match(item.title, item.text)
-            except PageFailed as failure:
-                page_failed(self.ctx, item, f"matching: {failure.reason}")
-                raise DropItem(f"{item.url}: {failure.reason}") from None
-        else:  # a big watchlist is compiled once, here, not in every worker
-            item.mentions = article_mentions(item.title, item.text, self.ctx.watchlist)
+    async def process_item(self, item: Article | Recheck) -> Article | Recheck:
+        if isinstance(item, Recheck):
+            if item.fields is not None and not item.failure:
+                try:
+                    item.mentions = await self.mentions(item.fields["title"], item.fields["text"])
+                except PageFailed as failure:
+                    item.failure = f"matching: {failure.reason}"
+            return item
+        try:
+            item.mentions = await self.mentions(item.title, item.text)
+        except PageFailed as failure:
+            page_failed(self.run, item, f"matching: {failure.reason}")
+            raise DropItem(f"{item.url}: {failure.reason}") from None
         return item
+
+    async def mentions(self, title: str, text: str) -> list[Mention]:
+        if self.pool.matches_in_workers:
+            return await self.pool.match(title, text)
+        return article_mentions(title, text, self.run.watchlist)  # a big watchlist is compiled once, here
 
 
 class StorePipeline(_Stage):
-    """Store the article, its mentions and their pending alerts in one transaction."""
+    """Store articles with their mentions and pending alerts, in batches: one transaction per N articles or T ms.
 
-    def process_item(self, item: Article) -> Article:
-        saved = self.ctx.archive.save_article(item, item.mentions, self.ctx.people_ids, run_id=self.ctx.run_id)
-        stats = self.ctx.source_stats(item.source, item.source_kind)
-        if saved.is_new:
-            stats.new += 1
-            self.ctx.counts["articles"] += 1
-            self.ctx.counts["mentions"] += len(saved.mention_ids)
+    MONITOR_STORE_BATCH_ITEMS (N) and MONITOR_STORE_BATCH_MS (T) set the batch; a timer on
+    the reactor flushes a batch that waited T even when no new article comes, and closing
+    the spider flushes the rest. An article is counted (new articles, new mentions, the
+    source's `new`) once its batch committed.
+    """
+
+    def open_spider(self) -> None:
+        settings = self.crawler.settings
+        wait_ms = settings.getfloat("MONITOR_STORE_BATCH_MS", 500)
+        self.batch = Batch(self.run.archive, self.run.people_ids, self.run.run_id,
+                           settings.getint("MONITOR_STORE_BATCH_ITEMS", 50), wait_ms,
+                           on_saved=self._saved, on_failed=self._failed)
+        self.timer = task.LoopingCall(self._tick)
+        # A few ticks per T, so no article waits much longer than T.
+        self.timer.start(max(wait_ms, 40) / 4000, now=False)
+
+    def close_spider(self) -> None:
+        if self.timer.running:
+            self.timer.stop()
+        self.batch.flush()
+
+    def process_item(self, item: Article | Recheck) -> Article | Recheck:
+        if isinstance(item, Recheck):
+            run = self.run
+            store_check(run.archive.db, item.article_id, item.fetched, item.fields, item.before, item.mentions,
+                        run.people_ids, run.config.alerts, failure=item.failure)
+            run.count("rechecks")
+            return item
+        self.batch.add(item)
         return item
 
+    def _tick(self) -> None:
+        try:
+            if self.batch.due():
+                self.batch.flush()
+        except Exception:  # a LoopingCall that raises stops for good: log, keep ticking
+            logger.exception("storing a batch of articles failed")
+
+    def _saved(self, item: Article, saved: Saved) -> None:
+        self.run.saved(item.url, item.source, item.source_kind, saved.is_new, len(saved.mention_ids))
+
+    def _failed(self, item: Article, error: Exception) -> None:
+        # Not stored: the source is fetched in full next run (no conditional GET), so the
+        # article comes again.
+        self.run.source_stats(item.source, item.source_kind).retry_later = True
+        self.run.error(item.source, item.source_kind, item.url, f"could not be stored: {error}")

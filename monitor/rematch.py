@@ -8,8 +8,8 @@ from .archive.store import Archive
 from .archive.unalerted import explain, not_alerted
 from .config import Config
 from .lock import run_lock
-from .match import compile_watchlist
 from .match.article import article_mentions
+from .match.cache import cache_path, cached_watchlist
 
 
 @dataclass
@@ -35,7 +35,7 @@ def rematch(config: Config, deliver=None) -> RematchSummary:
         archive = Archive(config.database, config.alerts)
         try:
             people_ids = archive.sync_people(config.people)
-            watchlist = compile_watchlist(config.people)
+            watchlist = cached_watchlist(config.people, cache_path(config.database))
             summary = RematchSummary(archive.start_run("rematch"))
             for row in archive.iter_articles():
                 mentions = article_mentions(row["title"] or "", row["text"] or "", watchlist)

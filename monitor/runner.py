@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections.abc import Callable
@@ -12,17 +11,16 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from .archive.health import close_killed_runs, queue_health_notices, source_problems
-from .archive.history import prune_history
+from .archive.health import queue_health_notices, source_problems
 from .archive.store import Archive
 from .archive.unalerted import explain, not_alerted
 from .config import Config
 from .errors import MonitorError
 from .lock import run_lock
+from .run import STATS_PREFIX, RunExtension, finish_run, open_run, source_errors
 from .sources import describe_search_counts, search_counts
 
 logger = logging.getLogger(__name__)
-MAX_ERRORS_PER_SOURCE = 20
 
 # A function that delivers pending alerts and returns a report with `.lines()`;
 # passed in by the CLI so the core never imports the alerts package.
@@ -77,7 +75,6 @@ def scrapy_settings(config: Config, run_id: int | None = None, verbose: bool = F
     settings = Settings()
     settings.setmodule("monitor.settings", priority="project")
     settings.set("MONITOR_CONFIG", str(config.path), priority="cmdline")
-    settings.set("MONITOR_LOADED_CONFIG", config, priority="cmdline")  # read once per run
     if run_id:
         settings.set("MONITOR_RUN_ID", run_id, priority="cmdline")
     settings.set("LOG_LEVEL", "DEBUG" if verbose else "WARNING", priority="cmdline")
@@ -103,7 +100,7 @@ def run_cycle(
                 status = "interrupted"
                 raise
             finally:
-                archive.finish_run(run_id, status=status, **_run_counts(archive, run_id))
+                finish_run(archive, run_id, status)  # the same row a `scrapy crawl` leaves
             if deliver is not None and not summary.interrupted:  # a stopped run stops; the next delivers
                 summary.alerts = deliver(archive.db, config.alerts)
                 archive.db["runs"].update(run_id, getattr(summary.alerts, "run_counts", dict)())
@@ -114,8 +111,7 @@ def run_cycle(
 
 def crawl(config: Config, run_id: int, archive: Archive, verbose: bool = False) -> RunSummary:
     """Run the `monitor` spider over every source, in this process."""
-    close_killed_runs(archive.db, run_id)
-    prune_history(archive.db, config.archive.keep_history_days)
+    open_run(archive, run_id, config)
     settings = scrapy_settings(config, run_id, verbose)
     # Live progress on stderr: lines with -v, a self-overwriting line on a terminal.
     settings.set("MONITOR_PROGRESS", "lines" if verbose else "bar" if sys.stderr.isatty() else "", priority="cmdline")
@@ -123,10 +119,10 @@ def crawl(config: Config, run_id: int, archive: Archive, verbose: bool = False) 
     crawler = process.create_crawler("monitor")
     process.crawl(crawler)
     process.start()
-    if crawler.spider is None or not crawler.spider.opened:
+    if not _started(crawler):
         # Scrapy logs the failure and returns; without this the run would "succeed"
         raise MonitorError("the crawl could not start (Scrapy's error is above; run with -v for more)")
-    counts = crawler.spider.ctx.counts
+    counts = {k[len(STATS_PREFIX):]: v for k, v in crawler.stats.get_stats().items() if k.startswith(STATS_PREFIX)}
     problems = source_problems(archive.db, run_id)
     queue_health_notices(archive.db, run_id, problems, config.alerts)  # once per episode, sent with the mentions
     return RunSummary(
@@ -136,7 +132,7 @@ def crawl(config: Config, run_id: int, archive: Archive, verbose: bool = False) 
         articles_new=counts.get("articles", 0),
         mentions_new=counts.get("mentions", 0),
         by_person=archive.mentions_in_run(run_id),
-        source_errors=_source_errors(archive, run_id),
+        source_errors=source_errors(archive, run_id),
         by_service=search_counts(archive.db, run_id),
         health=[problem.line() for problem in problems],
         not_alerted=explain(not_alerted(archive.db, run_id, config.alerts), config.alerts),
@@ -147,22 +143,9 @@ def crawl(config: Config, run_id: int, archive: Archive, verbose: bool = False) 
     )
 
 
-def _source_errors(archive: Archive, run_id: int) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for row in archive.db.query("select source, url, reason from fetch_errors where run_id = ? order by id", [run_id]):
-        errors.setdefault(row["source"], []).append(f"{row['url']}: {row['reason']}")
-    return errors
-
-
-def _run_counts(archive: Archive, run_id: int) -> dict[str, int | str]:
-    """The `runs` row's counts, and its per-source errors (the first few of each; all are in fetch_errors)."""
-    db = archive.db
-    one = lambda sql, *args: db.execute(sql, args).fetchone()[0]  # noqa: E731
-    errors = {source: reasons[:MAX_ERRORS_PER_SOURCE] for source, reasons in _source_errors(archive, run_id).items()}
-    return {
-        "pages_fetched": one("select coalesce(sum(fetched), 0) from run_sources where run_id = ?", run_id),
-        "articles_new": one("select count(*) from articles where run_id = ?", run_id),
-        "mentions_new": one("select count(*) from mentions where run_id = ?", run_id),
-        "errors": one("select count(*) from fetch_errors where run_id = ?", run_id),
-        "source_errors": json.dumps(errors, ensure_ascii=False),
-    }
+def _started(crawler) -> bool:
+    """The crawl got as far as opening its run (the extension manager and RunExtension exist)."""
+    try:
+        return crawler.get_extension(RunExtension) is not None
+    except RuntimeError:  # Scrapy failed before building its extensions
+        return False

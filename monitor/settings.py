@@ -55,7 +55,6 @@ else:  # pragma: no cover
 DOWNLOADER_MIDDLEWARES = {
     # First of all, so nothing else (robots.txt included) touches a refused address.
     "monitor.netguard.PrivateNetworkMiddleware": 10,
-    "monitor.middlewares.SkipStoredArticlesMiddleware": 50,
     "monitor.middlewares.ConditionalGetMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "monitor.middlewares.BackoffRetryMiddleware": 550,
@@ -64,8 +63,12 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.middlewares.ResponseCheckMiddleware": 585,
 }
 
-# `scrapy crawl` takes the archive's run lock like `monitor run` (which holds it itself).
-EXTENSIONS = {"monitor.extensions.RunLockExtension": 0}
+# Article pages already in the archive are dropped here, by their canonical URL key.
+DUPEFILTER_CLASS = "monitor.dupefilter.StoredArticleDupeFilter"
+
+# The run (monitor/run.py): lock, run id, counts, per-source results. `scrapy crawl` takes
+# the archive's run lock like `monitor run` (which holds it itself, alert delivery included).
+EXTENSIONS = {"monitor.run.RunExtension": 0}
 
 # The order is the data flow: extract -> match -> store.
 ITEM_PIPELINES = {
@@ -73,6 +76,11 @@ ITEM_PIPELINES = {
     "monitor.pipelines.MatchPipeline": 200,
     "monitor.pipelines.StorePipeline": 300,
 }
+
+# The store writes articles, their mentions and their alert rows in batches: one
+# transaction per this many articles, or once the oldest has waited this many ms.
+MONITOR_STORE_BATCH_ITEMS = 50
+MONITOR_STORE_BATCH_MS = 500
 
 LOG_LEVEL = "WARNING"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -1,9 +1,8 @@
-"""What every source spider shares: the crawl context, article requests, error reporting."""
+"""What every source spider shares: the run it reports to, article requests, error reporting."""
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -25,13 +24,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from monitor.charset import page_text
-from monitor.config import Config, load_config, resolve_config_path
-from monitor.context import CrawlContext
 from monitor.errors import ConfigError
 from monitor.feeds import FeedEntry
 from monitor.items import Page
-from monitor.middlewares import AlreadyStored, BadResponse, not_html_reason
+from monitor.middlewares import BadResponse, not_html_reason
 from monitor.netguard import NOT_HTTP, RefusedURL, is_http_url
+from monitor.run import RunExtension, crawl_config
 from monitor.urls import canonical_url
 
 # Scrapy repeats, as warnings and tracebacks, failures the run reports itself, once each, by
@@ -43,23 +41,10 @@ _DUPLICATE_LOGGERS = (
 )
 
 
-def config_path_from(settings: BaseSettings) -> str:
-    return str(resolve_config_path(settings.get("MONITOR_CONFIG") or os.environ.get("MONITOR_CONFIG")))
-
-
-def config_from(settings: BaseSettings, config_path: str | None = None) -> Config:
-    """The config `monitor run` loaded already (MONITOR_LOADED_CONFIG), else the file named.
-
-    A 50,000-person people file takes a third of a second to read: once per run is enough.
-    """
-    loaded = settings.get("MONITOR_LOADED_CONFIG")
-    return loaded if loaded is not None else load_config(config_path or config_path_from(settings))
-
-
-def apply_crawl_settings(settings: BaseSettings, config_path: str | None = None) -> None:
+def apply_crawl_settings(settings: BaseSettings) -> None:
     """Map the config's `[crawl]` table onto Scrapy settings."""
     try:
-        crawl = config_from(settings, config_path).crawl
+        crawl = crawl_config(settings).crawl
     except ConfigError:
         return  # reported when the spider opens, with the file and key
     values = {
@@ -82,28 +67,10 @@ def apply_crawl_settings(settings: BaseSettings, config_path: str | None = None)
 class SourceSpider(scrapy.Spider):
     """Base of the source spiders; subclasses yield source requests from `start()`."""
 
-    _ctx: CrawlContext | None = None
-
     @property
-    def ctx(self) -> CrawlContext:
-        """The run's context, opened on first use: after RunLockExtension took the lock.
-
-        Scrapy builds the spider before its extensions, so opening the run (a `runs` row)
-        in `from_crawler` would come before the lock.
-        """
-        if self._ctx is None:
-            settings = self.crawler.settings
-            self._ctx = CrawlContext.open(
-                config_from(settings),
-                settings.getint("MONITOR_RUN_ID") or None,
-                command=f"scrapy crawl {self.name}",
-                progress=settings.get("MONITOR_PROGRESS") or "",
-            )
-        return self._ctx
-
-    @property
-    def opened(self) -> bool:
-        return self._ctx is not None
+    def run(self) -> RunExtension:
+        """The crawl's run (monitor/run.py): config, archive, counts, per-source results."""
+        return RunExtension.of(self.crawler)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -113,8 +80,6 @@ class SourceSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider.ctx_close, signal=signals.spider_closed)
-        crawler.signals.connect(spider.response_seen, signal=signals.response_received)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.callback_crashed, signal=signals.spider_error)
         crawler.signals.connect(spider.item_crashed, signal=signals.item_error)
@@ -127,10 +92,6 @@ class SourceSpider(scrapy.Spider):
             logging.getLogger("charset_normalizer").setLevel(logging.WARNING)
         return spider
 
-    def ctx_close(self, reason: str = "finished") -> None:
-        if self.opened:
-            self.ctx.close(complete=reason == "finished")
-
     # -- requests -----------------------------------------------------------------------
 
     def source_request(self, url: str, kind: str, callback, source: str = "", **meta: Any) -> Request:
@@ -142,7 +103,7 @@ class SourceSpider(scrapy.Spider):
         source leads to goes through it, and through the run's visited set.
         """
         if not source:
-            self.ctx.first_visit(url)
+            self.run.first_visit(url)
         return Request(
             url,
             callback=callback,
@@ -152,7 +113,7 @@ class SourceSpider(scrapy.Spider):
         )
 
     def article_request(self, url: str, source: str, kind: str, entry: FeedEntry | None = None) -> Request:
-        """An article page; skipped by the middleware if the archive already has it."""
+        """An article page; dropped by the dupefilter (monitor/dupefilter.py) if the archive already has it."""
         return Request(
             canonical_url(url),
             callback=self.parse_article,
@@ -164,7 +125,7 @@ class SourceSpider(scrapy.Spider):
         """True for an http(s) URL; any other (file:, data:, ftp:, javascript:...) is reported and skipped."""
         if is_http_url(url):
             return True
-        self.ctx.error(source, kind, url, NOT_HTTP)
+        self.run.error(source, kind, url, NOT_HTTP)
         return False
 
     def admitted(self, request: Request):
@@ -174,9 +135,9 @@ class SourceSpider(scrapy.Spider):
         stored costs nothing and is not asked for at all.
         """
         meta = request.meta
-        if self.ctx.archive.has_article(request.url):
+        if self.run.is_stored(request.url):
             return
-        if self.ctx.backlog.admit(meta["source"], meta["kind"], request.url, meta.get("entry")):
+        if self.run.backlog.admit(meta["source"], meta["kind"], request.url, meta.get("entry")):
             yield request
 
     def backlog_requests(self, response: Response):
@@ -188,7 +149,7 @@ class SourceSpider(scrapy.Spider):
         meta = response.meta
         if not meta.get("top"):
             return
-        for url, kind, entry in self.ctx.backlog.take(meta["source"]):
+        for url, kind, entry in self.run.backlog.take(meta["source"]):
             yield self.article_request(url, meta["source"], kind, entry)
 
     # -- callbacks ----------------------------------------------------------------------
@@ -202,61 +163,52 @@ class SourceSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure):
         request = failure.request
-        if failure.check(AlreadyStored):
-            return
         if failure.check(RefusedURL):
             # Nothing is stored under a refused URL, not even the entry's own text.
-            self.ctx.error(request.meta["source"], request.meta["kind"], request.url, _reason(failure))
+            self.run.error(request.meta["source"], request.meta["kind"], request.url, _reason(failure))
             return
         if _forbidden_by_robots(failure) and request.meta["kind"] == "site":
             return  # a site's own links into places its robots.txt closes: not a problem
         if _transient(failure):
             # Worth another try: the next run fetches the source in full, not conditionally.
-            self.ctx.source_stats(request.meta["source"], request.meta["kind"]).retry_later = True
+            self.run.source_stats(request.meta["source"], request.meta["kind"]).retry_later = True
         yield from self._fallback_or_error(request, _reason(failure))
 
     def source_failed(self, failure: Failure) -> None:
         request = failure.request
         meta = request.meta
         if meta.get("top"):
-            self.ctx.source_stats(meta["source"], meta["kind"]).failed = True
-        self.ctx.error(meta["source"], meta["kind"], request.url, _reason(failure))
+            self.run.source_stats(meta["source"], meta["kind"]).failed = True
+        self.run.error(meta["source"], meta["kind"], request.url, _reason(failure))
 
     def _fallback_or_error(self, request: Request, reason: str):
         entry: FeedEntry | None = request.meta.get("entry")
-        self.ctx.error(request.meta["source"], request.meta["kind"], request.url, reason)
+        self.run.error(request.meta["source"], request.meta["kind"], request.url, reason)
         if entry and entry.text:
             yield self.page(request, html="")
 
     # -- signals ------------------------------------------------------------------------
-
-    def response_seen(self, response: Response, request: Request) -> None:
-        """A source's own URL answered (2xx/3xx/304): for a site crawl that is success."""
-        meta = request.meta
-        if meta.get("top") and response.status < 400:
-            self.ctx.source_stats(meta["source"], meta["kind"]).reached = True
-        self.ctx.tick()
 
     def request_dropped(self, request: Request) -> None:
         """A redirect back to a URL of its own chain was dropped as a duplicate: a loop."""
         meta = request.meta
         chain = meta.get("redirect_urls") or []
         if request.url in chain and meta.get("source"):
-            self.ctx.error(meta["source"], meta.get("kind", ""), chain[0], f"redirect loop (back to {request.url})")
+            self.run.error(meta["source"], meta.get("kind", ""), chain[0], f"redirect loop (back to {request.url})")
 
     def callback_crashed(self, failure: Failure, response: Response) -> None:
         """A bug met on one page: reported with the page, and the run goes on."""
         meta = response.meta if response is not None else {}
         if meta.get("source"):
-            self.ctx.error(meta["source"], meta.get("kind", ""), response.url, f"internal error: {_reason(failure)}")
+            self.run.error(meta["source"], meta.get("kind", ""), response.url, f"internal error: {_reason(failure)}")
 
     def item_crashed(self, item: Any, response: Response, failure: Failure) -> None:
         if isinstance(item, Page):
-            self.ctx.error(item.source, item.source_kind, item.url, f"internal error: {_reason(failure)}")
+            self.run.error(item.source, item.source_kind, item.url, f"internal error: {_reason(failure)}")
 
     def page(self, request: Request, html: str, response: Response | None = None) -> Page:
         entry: FeedEntry | None = request.meta.get("entry")
-        self.ctx.source_stats(request.meta["source"], request.meta["kind"]).fetched += 1
+        self.run.source_stats(request.meta["source"], request.meta["kind"]).fetched += 1
         return Page(
             url=request.url,
             html=html,
@@ -277,11 +229,11 @@ class SourceSpider(scrapy.Spider):
         """After a source parsed well, keep its ETag/Last-Modified for the next run.
 
         They are kept under the URL asked for, which is where the next run asks again, and
-        written when the crawl closes (CrawlContext.close): a run killed before then, or
+        written when the crawl closes (RunExtension.close): a run killed before then, or
         one whose articles failed for now, asks again in full and picks up where it stopped.
         """
         meta = response.meta
-        stats = self.ctx.source_stats(meta["source"], meta["kind"])
+        stats = self.run.source_stats(meta["source"], meta["kind"])
         stats.read = True
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         fields = {
@@ -296,9 +248,9 @@ class SourceSpider(scrapy.Spider):
     def not_modified(self, response: Response) -> bool:
         if response.status != 304:
             return False
-        self.ctx.source_stats(response.meta["source"], response.meta["kind"]).not_modified = True
+        self.run.source_stats(response.meta["source"], response.meta["kind"]).not_modified = True
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        self.ctx.archive.update_source(
+        self.run.archive.update_source(
             _asked_url(response), response.meta["kind"], last_fetched_at=now, last_status="not_modified",
             last_error=None, consecutive_failures=0,
         )

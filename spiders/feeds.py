@@ -23,7 +23,7 @@ class FeedsSpider(SourceSpider):
             yield request
 
     def feed_requests(self):
-        for feed in self.ctx.config.feeds:
+        for feed in self.run.config.feeds:
             yield self.source_request(feed.url, "feed", self.parse_feed, conditional=True, name=feed.name)
 
     def parse_feed(self, response: Response):
@@ -34,11 +34,11 @@ class FeedsSpider(SourceSpider):
         try:
             feed = parse_feed(response.body, response.url, _headers(response))
         except NotAFeed as e:
-            self.ctx.error(source, "feed", response.url, not_a_feed(response.body, response.url, str(e)))
+            self.run.error(source, "feed", response.url, not_a_feed(response.body, response.url, str(e)))
             return
         if feed.problem:
             # Malformed but readable: use what parsed, and say what was wrong.
-            self.ctx.error(
+            self.run.error(
                 source, "feed", response.url, f"malformed feed, read {len(feed.entries)} entries: {feed.problem}"
             )
         self.remember_validators(response)
@@ -67,7 +67,7 @@ class FeedsSpider(SourceSpider):
         separator = "&" if "?" in source else "?"
         url = f"{source}{separator}monitor-entry={sha256(ident.encode()).hexdigest()[:16]}"
         request = self.article_request(url, source, "feed", entry)
-        if not self.ctx.archive.has_article(request.url):
+        if not self.run.is_stored(request.url):
             yield self.page(request, html="")
 
 

@@ -1,4 +1,4 @@
-"""Change watch: fetch mentioned articles again on their schedule and record what changed."""
+"""Change watch: fetch mentioned articles again on their schedule; the pipelines read and record what changed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from monitor.archive.changes import Fetched, due_rechecks, record_check
+from monitor.archive.changes import due_rechecks
+from monitor.items import Fetched, Recheck
 
 from .base import SourceSpider, _headers, _reason
 
@@ -20,7 +21,7 @@ class RecheckSpider(SourceSpider):
             yield request
 
     def recheck_requests(self):
-        for article in due_rechecks(self.ctx.archive.db, self.ctx.config.evidence.recheck_days):
+        for article in due_rechecks(self.run.archive.db, self.run.config.evidence.recheck_days):
             yield Request(
                 article["url"],
                 callback=self.parse_recheck,
@@ -30,15 +31,11 @@ class RecheckSpider(SourceSpider):
                 meta={"recheck": article["id"], "handle_httpstatus_list": [404, 410]},
             )
 
-    def parse_recheck(self, response: Response) -> None:
+    def parse_recheck(self, response: Response):
         fetched = Fetched(response.status, response.url, _headers(response), response.body)
-        self._record(response.meta["recheck"], fetched)
+        yield Recheck(response.meta["recheck"], response.request.url, fetched)
 
-    def recheck_failed(self, failure: Failure) -> None:
+    def recheck_failed(self, failure: Failure):
+        request = failure.request
         status = failure.value.response.status if isinstance(failure.value, HttpError) else None
-        self._record(failure.request.meta["recheck"], Fetched(status, failure.request.url, error=_reason(failure)))
-
-    def _record(self, article_id: int, fetched: Fetched) -> None:
-        ctx = self.ctx
-        record_check(ctx.archive.db, article_id, fetched, ctx.watchlist, ctx.people_ids, ctx.config.alerts)
-        ctx.counts["rechecks"] += 1
+        yield Recheck(request.meta["recheck"], request.url, Fetched(status, request.url, error=_reason(failure)))

@@ -11,11 +11,12 @@ from twisted.python.failure import Failure
 
 from monitor.errors import ConfigError
 from monitor.feeds import FeedEntry
+from monitor.run import crawl_config
 from monitor.search.queries import DEFAULT_BASE_URLS, SearchError, unknown_people
 from monitor.search.results import is_google_redirect, parse_results
 from monitor.search.schedule import plan, service_delay, slot_name
 
-from .base import SourceSpider, _headers, config_from
+from .base import SourceSpider, _headers
 
 # Google News links are fetched after the other services' links, so a story they also
 # found is stored from the publisher's page before a Google stub could stand in for it.
@@ -29,7 +30,7 @@ class SearchSpider(SourceSpider):
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         try:
-            config = config_from(settings)
+            config = crawl_config(settings)
         except ConfigError:
             return  # reported when the spider opens
         slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
@@ -46,13 +47,13 @@ class SearchSpider(SourceSpider):
             yield request
 
     def search_requests(self):
-        config = self.ctx.config
+        config = self.run.config
         for search in config.searches:
             for name in unknown_people(search, config.people):
                 self.logger.warning("[[search]] %s: %r is not on the watchlist", search.service, name)
-        schedule = plan(config, self.ctx.archive.db)
-        self.ctx.counts["searches_not_due"] = schedule.not_due
-        self.ctx.counts["searches_over_budget"] = sum(schedule.over_budget.values())
+        schedule = plan(config, self.run.archive.db)
+        self.run.count("searches_not_due", schedule.not_due)
+        self.run.count("searches_over_budget", sum(schedule.over_budget.values()))
         for query in schedule.send:
             # Its service's own slot, whose delay AutoThrottle must not lower (it would
             # bring GDELT's 5 s down to 1 s within three answers, and GDELT refuses).
@@ -68,8 +69,8 @@ class SearchSpider(SourceSpider):
             entries = parse_results(service, response.body, response.url, _headers(response))
         except SearchError as e:
             # The service answered (often HTTP 200) but with a refusal: the query failed.
-            self.ctx.source_stats(source, "search").reached = False
-            self.ctx.error(source, "search", response.url, str(e))
+            self.run.source_stats(source, "search").reached = False
+            self.run.error(source, "search", response.url, str(e))
             return
         self.remember_validators(response)
         for entry in entries:
@@ -80,7 +81,7 @@ class SearchSpider(SourceSpider):
         if not entry.link or not self.http_only(entry.link, source, "search"):
             return
         request = self.article_request(entry.link, source, "search", entry)
-        if self.ctx.archive.has_article(request.url):
+        if self.run.is_stored(request.url):
             return
         google = service == "google_news"
         if google and self.headline_stored(entry):
@@ -118,7 +119,7 @@ class SearchSpider(SourceSpider):
             return False  # short headlines are shared by unrelated stories
         phrase = '"' + headline.replace('"', '""') + '"'
         try:
-            rows = self.ctx.archive.db.execute(
+            rows = self.run.archive.db.execute(
                 "select a.title from articles_fts f join articles a on a.id = f.rowid "
                 "where articles_fts match ? limit 20",
                 [f"title : {phrase}"],
@@ -128,7 +129,7 @@ class SearchSpider(SourceSpider):
         return any(" ".join((title or "").split()).casefold() == headline.casefold() for (title,) in rows)
 
     def _google_base(self) -> str:
-        for search in self.ctx.config.searches:
+        for search in self.run.config.searches:
             if search.service == "google_news" and search.base_url:
                 return search.base_url
         return DEFAULT_BASE_URLS["google_news"]

@@ -27,7 +27,7 @@ class SitemapsSpider(SourceSpider):
             yield request
 
     def sitemap_requests(self):
-        for sitemap in self.ctx.config.sitemaps:
+        for sitemap in self.run.config.sitemaps:
             yield self.source_request(sitemap.url, "sitemap", self.parse_sitemap, conditional=True)
 
     def parse_sitemap(self, response: Response):
@@ -38,15 +38,15 @@ class SitemapsSpider(SourceSpider):
         body = _sitemap_body(response)
         sitemap = _read_sitemap(body) if body else None
         if sitemap is None:
-            self.ctx.error(source, "sitemap", response.url, not_a_sitemap(body))
+            self.run.error(source, "sitemap", response.url, not_a_sitemap(body))
             return
         self.remember_validators(response)
         entries = list(sitemap)
         if not entries:
-            self.ctx.error(source, "sitemap", response.url, "empty sitemap")
+            self.run.error(source, "sitemap", response.url, "empty sitemap")
         if sitemap.type == "sitemapindex":
             for entry in entries:
-                if (url := self.entry_url(entry, response)) and self.ctx.first_visit(url):
+                if (url := self.entry_url(entry, response)) and self.run.first_visit(url):
                     yield self.source_request(url, "sitemap", self.parse_sitemap, source=source, conditional=True)
             return
         news = _news_fields(body)
@@ -73,12 +73,12 @@ class SitemapsSpider(SourceSpider):
             url = response.urljoin(loc)
             canonical_url(url)  # what the article request will do with it
         except ValueError as e:
-            self.ctx.error(response.meta["source"], "sitemap", loc, f"not a usable URL ({e})")
+            self.run.error(response.meta["source"], "sitemap", loc, f"not a usable URL ({e})")
             return None
         return url if self.http_only(url, response.meta["source"], "sitemap") else None
 
     def too_old(self, published: str | None) -> bool:
-        max_age = self.ctx.config.crawl.max_age_days
+        max_age = self.run.config.crawl.max_age_days
         when = parse_datetime(published)
         if not max_age or when is None:
             return False

@@ -20,7 +20,7 @@ class SitesSpider(SourceSpider):
             yield request
 
     def site_requests(self):
-        for index, site in enumerate(self.ctx.config.sites):
+        for index, site in enumerate(self.run.config.sites):
             yield self.source_request(
                 site.start_url, "site", self.parse_site_page, depth_left=site.max_depth, site=index
             )
@@ -29,9 +29,9 @@ class SitesSpider(SourceSpider):
         """Follow in-scope links; every page below the start page is a candidate article."""
         meta = response.meta
         if not isinstance(response, TextResponse):
-            self.ctx.error(meta["source"], "site", response.url, "not an HTML page")
+            self.run.error(meta["source"], "site", response.url, "not an HTML page")
             return
-        site = self.ctx.config.sites[meta["site"]]
+        site = self.run.config.sites[meta["site"]]
         if meta.get("article"):
             yield self.page(response.request, html=page_text(response), response=response)
         if meta["depth_left"] <= 0:

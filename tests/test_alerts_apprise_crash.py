@@ -32,6 +32,7 @@ TEAM = ("team@example.org", "lawyer@example.org")
 FAMILY = "family@example.net"
 
 BUDGET_SECONDS = 25
+MIN_KILLS = 5  # on a slow machine the loop runs on past its budget (up to twice) until this many
 
 
 def deliveries(texts: list[str], base: str) -> tuple[Counter, int]:
@@ -68,7 +69,8 @@ def test_sigkill_at_random_moments_then_a_clean_run_delivers_each_mention_once_p
 
     kills = 0
     deadline = time.monotonic() + BUDGET_SECONDS
-    while time.monotonic() < deadline:
+    # A loaded machine (parallel tests) runs slower: go on past the budget until MIN_KILLS runs died.
+    while time.monotonic() < deadline or (kills < MIN_KILLS and time.monotonic() < deadline + BUDGET_SECONDS):
         for _ in range(rng.randint(1, 2)):
             news.publish()
         before = len(notify_server.received) + len(smtp_server.messages)
@@ -124,4 +126,4 @@ def test_sigkill_at_random_moments_then_a_clean_run_delivers_each_mention_once_p
         assert set(delivered) == expected, f"{address}: missing {expected - set(delivered)} ({note})"
         assert all(n == 1 for n in delivered.values()), f"{address}: in two messages {delivered} ({note})"
         print(f"{address}: {len(expected)} mentions, {len(by_id)} messages ({note})")
-    assert kills >= 5, note
+    assert kills >= MIN_KILLS, note

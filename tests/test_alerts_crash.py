@@ -32,6 +32,7 @@ from sqlite_utils import Database
 smtp_server, slack_server = alert_servers.smtp_server, alert_servers.slack_server
 
 BUDGET_SECONDS = 30  # killed runs; the clean runs after them take a few seconds more
+MIN_KILLS = 5  # on a slow machine the loop runs on past its budget (up to twice) until this many
 
 
 def email_deliveries(smtp_server, base: str) -> tuple[Counter, int]:
@@ -83,7 +84,8 @@ def test_sigkill_at_random_moments_then_a_clean_run_delivers_each_mention_once(
     kills = runs = 0
     sent_during_kills = 0
     deadline = time.monotonic() + BUDGET_SECONDS
-    while time.monotonic() < deadline:
+    # A loaded machine (parallel tests) runs slower: go on past the budget until MIN_KILLS runs died.
+    while time.monotonic() < deadline or (kills < MIN_KILLS and time.monotonic() < deadline + BUDGET_SECONDS):
         for _ in range(rng.randint(1, 2)):
             news.publish()
         before = delivered()
@@ -123,4 +125,4 @@ def test_sigkill_at_random_moments_then_a_clean_run_delivers_each_mention_once(
         assert set(delivered) == due, f"{channel}: missing {due - set(delivered)} ({note})"
         assert all(n == 1 for n in delivered.values()), f"{channel}: in two alerts {delivered} ({note})"
         print(f"{channel}: {len(due)} mentions delivered once; {repeats} whole-alert repeats ({note})")
-    assert kills >= 5, note  # the test did kill runs mid-way
+    assert kills >= MIN_KILLS, note  # the test did kill runs mid-way

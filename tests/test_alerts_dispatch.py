@@ -349,7 +349,7 @@ def test_alert_emptied_by_a_review_is_dropped_not_sent(world, smtp_server):
     smtp_server.stop()
     world.send()  # queued into an alert, not delivered
     smtp_server.start()
-    world.db.execute("update outbox set alert_id = null where mention_id = ?", [saved.mention_ids[0]])
+    world.db.execute("update alert_queue set alert_id = null where mention_id = ?", [saved.mention_ids[0]])
     world.db["reviews"].insert({"person_id": world.ids[ANDRY], "article_id": saved.article_id,
                                 "verdict": "rejected", "reviewed_at": "2025-01-01"})
     assert world.send().channels["email"].sent == 0 and smtp_server.messages == []

@@ -238,7 +238,11 @@ def test_requests_to_one_domain_start_crawl_delay_apart_across_nodes(redis_db, r
     assert len(arrivals) == stories
     assert all(" 0 pages" not in line for line in lines), f"both nodes fetched: {lines}"
     gaps = [later - earlier for earlier, later in pairwise(sorted(arrivals))]
-    assert min(gaps) >= delay * 0.8, gaps  # crawl.delay, less a request's travel time
+    # Starts at least crawl.delay apart, as the server saw them: a thread of this (loaded) test
+    # process may see two arrivals late and together, so one or two close pairs are tolerated
+    # (two nodes each keeping only their own delay make a third of the pairs close).
+    close = [round(gap, 3) for gap in gaps if gap < delay / 2]
+    assert len(close) <= 2, (close, gaps)
 
 
 def test_crawl_without_a_cluster_table_or_its_variable_is_a_config_error(news, tmp_path):

@@ -125,13 +125,3 @@ def test_config_from_environment_variable(tmp_path):
     assert result.returncode == 2
     assert str(path) in result.stderr
 
-
-def test_config_is_shared_not_copied_through_scrapy_settings(tmp_path):
-    """`monitor run` hands its loaded config to the spider through Scrapy's settings, which
-    Scrapy deep-copies; the (immutable) config must come through as the same object."""
-    from scrapy.settings import Settings
-
-    config = load_config(write(tmp_path, '[[person]]\nname = "Andry José Hernández Romero"\n'))
-    settings = Settings()
-    settings.set("MONITOR_LOADED_CONFIG", config)
-    assert settings.copy().get("MONITOR_LOADED_CONFIG") is config

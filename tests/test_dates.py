@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from monitor.archive.outbox import is_recent
+from monitor.archive.queue import is_recent
 from monitor.config import AlertSettings
 from monitor.dates import parse_datetime
 
@@ -44,6 +44,6 @@ def test_an_old_article_with_an_offset_date_is_back_catalogue_not_an_alert():
 
 def test_an_unreadable_date_alerts_and_says_so(caplog):
     settings = AlertSettings(backfill_days=3)
-    with caplog.at_level("WARNING", logger="monitor.archive.outbox"):
+    with caplog.at_level("WARNING", logger="monitor.archive.queue"):
         assert is_recent("le 27 novembre", settings, "2026-11-29T12:00:00+00:00")
     assert "unreadable publication date 'le 27 novembre'" in caplog.text

@@ -12,7 +12,7 @@ from pages import article_html, rss
 from monitor.archive.health import close_killed_runs, gone_dark, source_problems
 from monitor.archive.history import prune_history
 from monitor.archive.store import Archive
-from monitor.runner import _run_counts, _source_errors
+from monitor.run import run_counts, source_errors
 from monitor.sources import search_counts
 
 NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
@@ -46,8 +46,8 @@ def test_every_history_query_uses_an_index(tmp_path):
     source_problems(db, run_id, NOW)
     gone_dark(db, "https://s0.example/feed", NOW)
     search_counts(db, run_id)
-    _source_errors(archive, run_id)
-    _run_counts(archive, run_id)
+    source_errors(archive, run_id)
+    run_counts(archive, run_id)
     archive.mentions_in_run(run_id)
     close_killed_runs(db, run_id)
     prune_history(db, 90, NOW)

@@ -28,7 +28,7 @@ SMITH = Person("John Smith", context=("Krome",))
 YORMAN = Person("Yorman Rafael Pérez Morillo", context=("Zulia",))
 MASRI = Person("Abdelrahman El-Masri", context=("Cairo",))
 KHALIL = Person("Mahmoud Abdel Salam Khalil", context=("Columbia",))
-SERGEY = Person("Sergey Ivanovich Kuznetsov")
+SERGEY = Person("Sergey Ivanovich Kuznetsov", context=("asylum",))  # two frequent names: needs context
 OMAR = Person("Omar Sosa Rivas", context=("Apure",))
 ELI = Person("Eli Paz Soto")
 NOEM = Person("Kristi Lynn Noem")
@@ -149,6 +149,66 @@ def test_forms_reach_an_alert(text: str, person: Person, matched: str) -> None:
     assert (person.name, matched) in alerts(text)
 
 
+MOROZOV = Person("Sergei Andreyevich Morozov", context=("Novosibirsk",))
+SOKOLOV = Person("Dmitry Sokolov", context=("Tomsk",))
+DEIKER = Person("Deiker Alexis Vásquez Ruiz", context=("Guárico",))
+LEBEDEV = Person("Yevgeny Olegovich Lebedev", context=("Murmansk",))
+MORE = compile_watchlist([MOROZOV, SOKOLOV, DEIKER, YORMAN, LEBEDEV])
+
+
+def more_alerts(text: str) -> list[tuple[str, str, int]]:
+    return [(m.person.name, m.matched, m.score) for m in find_mentions(text, MORE) if m.score >= ALERT]
+
+
+def test_two_frequent_names_need_a_context_word() -> None:
+    # Neither word is top 10 anywhere, both are top 100 in Russia: thousands of people.
+    hockey = "Sergei Morozov, the hockey defenceman, signed a new contract."
+    assert more_alerts(hockey) == []
+    assert any("frequent-names" in line for line in explain(hockey, MORE, MOROZOV.name))
+    asylum = "Sergei Morozov, who fled Novosibirsk, was granted asylum."
+    assert [(p, m) for p, m, _ in more_alerts(asylum)] == [(MOROZOV.name, "Sergei Morozov")]
+    # A rare given name is still strong evidence on its own.
+    assert [p for p, _, _ in more_alerts("Yorman Pérez no ha llamado a su familia.")] == [YORMAN.name]
+
+
+def test_spelling_variants_are_no_typos() -> None:
+    # Romanizations of one Russian name and Spanish letters pronounced alike cost no edit.
+    assert more_alerts("Dmitriy Sokolov, a programmer from Tomsk, was deported.") == [
+        (SOKOLOV.name, "Dmitriy Sokolov", 90)
+    ]
+    assert more_alerts("Sergey Andreevich Morozov was deported.") == [
+        (MOROZOV.name, "Sergey Andreevich Morozov", 100)
+    ]
+    assert more_alerts("Evgeniy Olegovich Lebedev asked for asylum.") == [
+        (LEBEDEV.name, "Evgeniy Olegovich Lebedev", 100)
+    ]
+    # The name table ranks "Evgenii" (the anyascii spelling), so Yevgeny is frequent too.
+    assert more_alerts("Evgeny Lebedev, the newspaper owner, hosted a party in London.") == []
+    text = "Deiker Alexis Vázquez Ruiz fue enviado al CECOT."
+    assert more_alerts(text) == [(DEIKER.name, "Deiker Alexis Vázquez Ruiz", 100)]
+    assert any("spelling-variant" in line for line in explain(text, MORE, DEIKER.name))
+
+
+def test_arabic_names_keep_the_fathers_name_among_the_given_names() -> None:
+    # "Abdallah" is an Abd-name (a given name); "Al-Amri" is the whole family name.
+    assert parse_name("Yasin Abdallah Al-Amri", 0).describe() == "given: yasin abdallah | surnames: al amri"
+    amri = Person("Yasin Abdallah Al-Amri", context=("Calais",))
+    shami = Person("Mohammed Abdulkarim Al-Shami", context=("Lesbos",))
+    watchlist = compile_watchlist([amri, shami])
+    found = find_mentions("Yasin al-Amri, arrested in Calais, was deported.", watchlist)
+    assert [(m.matched, m.form) for m in found if m.score >= ALERT] == [("Yasin al-Amri", "short")]
+    assert any("(arabic-name)" in line for line in explain("Yasin al-Amri", watchlist, amri.name))
+    # Romanizations drop the doubled letter: "Mohamed" is Mohammed, no typo.
+    found = find_mentions("Mohamed Abdelkarim Elshami was sent back to Damascus.", watchlist)
+    assert [(m.person.name, m.score) for m in found] == [(shami.name, 98)]  # a generated spelling, as an alias
+
+
+def test_initials_of_a_hyphenated_given_name() -> None:
+    ngono = Person("Marie-Claire Ngono Essomba")
+    found = find_mentions("La préfecture cite M.-C. Ngono Essomba parmi les expulsés.", compile_watchlist([ngono]))
+    assert [(m.matched, m.score) for m in found] == [("M.-C. Ngono Essomba", 90)]
+
+
 def test_short_typos_and_lone_aliases_stay_quiet_without_support() -> None:
     assert alerts("Omar Soza vendió sus tierras.") == []  # a slip outside the full name
     assert alerts("Bambino is the name of a pizza restaurant downtown.") == []
@@ -162,6 +222,20 @@ def test_names_glued_by_inline_links_are_split_only_on_watched_words() -> None:
     assert (NOEM.name, "Kristi Lynn Noem") in alerts(text)
     assert alerts("Officer Ray McDonald Castillo testified.") == []
     assert any("glued-names" in line for line in explain(text, WATCHLIST, NOEM.name))
+
+
+def test_mojibake_names_match_as_meant_with_offsets_into_the_mangled_text() -> None:
+    # UTF-8 read as cp1252: "Pérez" arrives as "PÃ©rez", "Yorman’s" as "Yormanâ€™s".
+    text = "Yorman Rafael PÃ©rez Morillo fue enviado al CECOT, segÃºn su madre."
+    assert alerts(text) == [(YORMAN.name, "Yorman Rafael PÃ©rez Morillo")]
+    assert alerts("Keyber Rafael SÃ¡nchez Lugoâ€™s mother spoke.") == [(KEYBER.name, "Keyber Rafael SÃ¡nchez Lugo")]
+    assert any("mojibake: read 'PÃ©rez' as 'Pérez'" in line for line in explain(text, WATCHLIST, YORMAN.name))
+    assert alerts("SÃO PAULO: Andrés Téllez Romero") == [(ANDRES.name, "Andrés Téllez Romero")]
+    # Encoded wrongly twice, and Latin-1 bytes decoded as UTF-8 (the letter lost).
+    assert alerts("Andrés TÃƒÂ©llez Romero") == [(ANDRES.name, "Andrés TÃƒÂ©llez Romero")]
+    lost = "Keyber Rafael S\ufffdnchez Lugo fue enviado al CECOT."
+    assert [m.score for m in find_mentions(lost, WATCHLIST)] == [100]
+    assert any("mojibake: read 'S\ufffdnchez' as 'sanchez'" in line for line in explain(lost, WATCHLIST, KEYBER.name))
 
 
 # --- the labelled sets --------------------------------------------------------------------

@@ -243,7 +243,8 @@ def test_crawl_table_sets_scrapy_politeness_settings(tmp_path):
     def settings_for(**crawl) -> Settings:
         settings = Settings()
         settings.setmodule("monitor.settings", priority="project")
-        apply_crawl_settings(settings, str(config(tmp_path, "", **crawl)))
+        settings.set("MONITOR_CONFIG", str(config(tmp_path, "", **crawl)))
+        apply_crawl_settings(settings)
         return settings
 
     polite = settings_for(delay=2.0, timeout=15, max_page_mb=3, retries=4, concurrent_per_domain=1)

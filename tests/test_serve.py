@@ -132,7 +132,7 @@ def test_table_metadata_facets_and_hidden_tables(archive_path: Path) -> None:
     assert {"source", "language", "fetched_at"} <= set(response.json()["facet_results"])
     (response,) = fetch(archive_path, "/mentions.json")
     hidden = {t["name"] for t in response.json()["tables"] if t["hidden"]}
-    assert {"outbox", "responses", "_sqlite_migrations", "articles_fts"} <= hidden
+    assert {"alert_queue", "responses", "_sqlite_migrations", "articles_fts"} <= hidden
 
 
 def test_contract_tables_and_columns_are_described(archive_path: Path) -> None:

@@ -5,7 +5,7 @@ fetched (default 1, 7 and 30 days). A check is recorded as `unchanged`, `changed
 extracted text differs from the last version kept), `gone` (HTTP 404 or 410) or
 `unreachable` (any other failure: a down server is not a deleted article). When the page
 no longer names a person it named before, the mention gets `vanished_at` and one
-`vanished` row per channel is queued in `change_alerts` for the dispatcher.
+`vanished` row per channel is queued in `alert_queue` (monitor/archive/queue.py) for the dispatcher.
 """
 
 from __future__ import annotations
@@ -13,31 +13,22 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 
 from sqlite_utils import Database
 
 from ..config import AlertSettings
 from ..extract import MIN_TEXT_CHARS, extract_fields
+from ..items import Fetched, Mention
 from ..match import Watchlist
 from ..match.article import article_mentions
+from . import queue
 from .routing import channels_for, person_name
 from .store import utcnow
 
 GONE = (404, 410)
 
-
-@dataclass(frozen=True)
-class Fetched:
-    """What a re-check fetch returned: a response (body set), or a failure (error set)."""
-
-    http_status: int | None = None
-    final_url: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes | None = None
-    error: str = ""
 
 
 def due_rechecks(db: Database, days: tuple[float, ...], now: datetime | None = None) -> list[dict]:
@@ -63,6 +54,18 @@ def due_rechecks(db: Database, days: tuple[float, ...], now: datetime | None = N
     return due
 
 
+def needs_text(fetched: Fetched) -> bool:
+    """The re-check answered with a page whose text decides the check (not gone, not a failure)."""
+    return fetched.http_status not in GONE and fetched.body is not None and (fetched.http_status or 0) < 400
+
+
+def last_kept(db: Database, article_id: int) -> tuple[bytes, str] | None:
+    """The body and final URL of the article's last kept version, to extract and compare with."""
+    last = db.execute("select body_gz, final_url from responses where article_id = ? order by id desc limit 1",
+                      [article_id]).fetchone()
+    return (gzip.decompress(last[0]), last[1]) if last else None
+
+
 def record_check(
     db: Database,
     article_id: int,
@@ -71,17 +74,47 @@ def record_check(
     people_ids: Mapping[str, int],
     alerts: AlertSettings,
 ) -> dict:
-    """Compare a re-check with the last kept version of the article; store and return the check row."""
+    """Compare a re-check with the last kept version of the article, extracting in this process; store the check.
+
+    A crawl extracts and matches in its worker pool instead and calls `store_check`.
+    """
+    fields = before = None
+    mentions: list[Mention] = []
+    if needs_text(fetched):
+        fields = extract_fields(fetched.body, fetched.final_url)  # bytes: trafilatura finds the encoding
+        last = last_kept(db, article_id)
+        before = extract_fields(*last) if last else None
+        if fields is not None:
+            mentions = article_mentions(fields["title"], fields["text"], watchlist)
+    return store_check(db, article_id, fetched, fields, before, mentions, people_ids, alerts)
+
+
+def store_check(
+    db: Database,
+    article_id: int,
+    fetched: Fetched,
+    fields: dict | None,
+    before: dict | None,
+    mentions: Sequence[Mention],
+    people_ids: Mapping[str, int],
+    alerts: AlertSettings,
+    failure: str = "",
+) -> dict:
+    """Store and return the check row, given the page's extracted `fields` (None if none), the last kept
+    version's `before`, and the `mentions` found in `fields`; `failure` says why the page could not be read."""
     now = utcnow()
     row = {"article_id": article_id, "checked_at": now, "http_status": fetched.http_status,
            "sha256": hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None}
-    fields = None
     if fetched.http_status in GONE:
         row.update(status="gone", note=f"HTTP {fetched.http_status}")
-    elif fetched.body is None or (fetched.http_status or 0) >= 400:
+        fields = None
+    elif not needs_text(fetched):
         row.update(status="unreachable", note=fetched.error or f"HTTP {fetched.http_status}")
+        fields = None
+    elif failure:
+        row.update(status="unreachable", note=failure)  # the worker died, hung or ran out of memory on it
+        fields = None
     else:
-        fields = extract_fields(fetched.body, fetched.final_url)  # bytes: trafilatura finds the encoding
         stored = db.execute("select length(text) from articles where id = ?", [article_id]).fetchone()[0] or 0
         if fields is None or len(fields["text"]) < min(MIN_TEXT_CHARS, stored):
             # A consent wall or bot challenge must not read as "the name was removed".
@@ -89,7 +122,7 @@ def record_check(
             fields = None
     with db.atomic():
         if fields is not None:
-            _compare(db, row, fields, fetched, watchlist, people_ids, alerts)
+            _compare(db, row, fields, before, mentions, fetched, people_ids)
         vanished = row.pop("vanished", [])
         row["id"] = db["checks"].insert(row).last_pk
         for person_id in vanished:
@@ -97,16 +130,12 @@ def record_check(
     return row
 
 
-def _compare(db: Database, row: dict, fields: dict, fetched: Fetched, watchlist: Watchlist,
-             people_ids: Mapping[str, int], alerts: AlertSettings) -> None:
+def _compare(db: Database, row: dict, fields: dict, before: dict | None, mentions: Sequence[Mention],
+             fetched: Fetched, people_ids: Mapping[str, int]) -> None:
     """Fill in status, mentions_present and the people no longer named; keep a changed version."""
     article_id = row["article_id"]
-    last = db.execute("select body_gz, final_url from responses where article_id = ? order by id desc limit 1",
-                      [article_id]).fetchone()
-    before = extract_fields(gzip.decompress(last[0]), last[1]) if last else None
     changed = _text(before) != _text(fields)
-    names = {people_ids[m.person.name] for m in article_mentions(fields["title"], fields["text"], watchlist)
-             if m.person.name in people_ids}
+    names = {people_ids[m.person.name] for m in mentions if m.person.name in people_ids}
     watched = set(people_ids.values())
     earlier = {r[0] for r in db.execute("select distinct person_id from mentions where article_id = ?", [article_id])}
     earlier &= watched  # someone who left the watchlist cannot be looked for
@@ -139,21 +168,11 @@ def _vanished(db: Database, article_id: int, person_id: int, check_id: int, aler
     db.execute("update mentions set vanished_at = ? where article_id = ? and person_id = ? and vanished_at is null",
                [now, article_id, person_id])
     mention = db.execute(
-        "select id from mentions where article_id = ? and person_id = ? and alertable = 1 order by id limit 1",
+        "select m.id, coalesce(a.story_id, a.id) from mentions m join articles a on a.id = m.article_id "
+        "where m.article_id = ? and m.person_id = ? and m.alertable = 1 order by m.id limit 1",
         [article_id, person_id]).fetchone()
-    if mention is None or _rejected(db, person_id, article_id):
+    if mention is None:
         return
-    for channel in channels_for(alerts, person_name(db, person_id)):
-        db.execute(
-            "insert or ignore into change_alerts (channel, kind, person_id, article_id, mention_id, check_id, "
-            "created_at) values (?, 'vanished', ?, ?, ?, ?, ?)",
-            [channel, person_id, article_id, mention[0], check_id, now])
-
-
-def _rejected(db: Database, person_id: int, article_id: int) -> bool:
-    row = db.execute(
-        "select 1 from reviews r join articles a on a.id = r.article_id join articles b on b.id = ? "
-        "where r.person_id = ? and r.verdict = 'rejected' "
-        "and (a.id = b.id or a.story_id = coalesce(b.story_id, b.id)) limit 1",
-        [article_id, person_id]).fetchone()
-    return row is not None
+    mention_id, story_id = mention
+    queue.queue_vanished(db, person_id, article_id, story_id, mention_id, check_id,
+                         channels_for(alerts, person_name(db, person_id)), now)

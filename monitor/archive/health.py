@@ -1,7 +1,7 @@
 """Source health: sources that fail run after run, and sources gone dark (no new items for far longer than usual).
 
 Each problem is reported on every run while it lasts (stderr, the run summary), and queued
-for the alert channels once per episode (`queue_health_notices`, the `health_alerts` table).
+for the alert channels once per episode (`queue_health_notices`, kind `health` in `alert_queue`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from itertools import pairwise
 from sqlite_utils import Database
 
 from ..config import AlertSettings
+from . import queue
 from .routing import health_channels
 
 # A source is reported once it has failed this many runs in a row (one bad run is weather).
@@ -77,14 +78,8 @@ def queue_health_notices(
     with db.atomic():
         for problem in problems:
             for channel in health_channels(settings):
-                cursor = db.execute(
-                    "insert or ignore into health_alerts "
-                    "(channel, source_url, source_kind, problem, detail, since, run_id, created_at) "
-                    "values (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [channel, problem.url, problem.kind, problem.problem, problem.detail,
-                     problem.since or f"run {run_id}", run_id, stamp],
-                )
-                written += cursor.rowcount
+                written += queue.queue_health(db, channel, problem.url, problem.kind, problem.problem,
+                                              problem.detail, problem.since or f"run {run_id}", run_id, stamp)
     return written
 
 

@@ -2,7 +2,7 @@
 
 A verdict is kept per (person, article) in the `reviews` table, so it outlives reruns and
 `monitor rematch`. A rejection holds back every alert for that person and story: the
-outbox never queues them again (outbox.py), the dispatcher skips rows still waiting, and
+queue never takes them again (queue.py), the dispatcher skips rows still waiting, and
 rows already put into an alert that cannot have reached anyone are taken out of it here.
 """
 
@@ -14,6 +14,7 @@ from collections import defaultdict
 from sqlite_utils import Database
 
 from ..errors import MonitorError
+from . import queue
 from .evidence import load_mention
 from .store import utcnow
 
@@ -52,11 +53,6 @@ def review(db: Database, mention_id: int, verdict: str, note: str | None = None,
 
 # Alerts that cannot have reached anyone yet: their rows may still be taken out.
 _UNSENT = "select id from alerts where status = 'pending' and maybe_delivered = 0"
-_MINE = {
-    "outbox": "person_id = :person and story_id = :story",
-    "change_alerts": "person_id = :person and article_id in "
-                     "(select id from articles where id = :story or story_id = :story)",
-}
 
 
 def _withdraw(db: Database, person_id: int, story_id: int) -> int:
@@ -66,20 +62,10 @@ def _withdraw(db: Database, person_id: int, story_id: int) -> int:
     an alert left with nothing to say is deleted. An alert that may already have reached
     someone is frozen and left alone: resending it must repeat exactly what was sent.
     """
-    params = {"person": person_id, "story": story_id}
-    alert_ids: set[int] = set()
-    withdrawn = 0
-    for table, mine in _MINE.items():
-        where = f"{mine} and alert_id in ({_UNSENT})"
-        alert_ids |= {r[0] for r in db.execute(f"select alert_id from {table} where {where}", params)}
-        withdrawn += db.execute(f"update {table} set alert_id = null where {where}", params).rowcount
+    withdrawn, alert_ids = queue.withdraw(db, person_id, story_id, _UNSENT)
     for alert_id in alert_ids:
-        # What the alert still carries: new mentions first, then names no longer on a page
-        # (the same order the dispatcher writes into alerts.mention_ids).
-        left = [r[0] for r in db.execute(
-            "select mention_id from (select 0 as part, mention_id, mention_id as n from outbox where alert_id = :id "
-            "union all select 1, mention_id, id from change_alerts where alert_id = :id) order by part, n",
-            {"id": alert_id})]
+        # What the alert still carries, in the order the dispatcher writes alerts.mention_ids.
+        left = queue.carried(db, alert_id)
         if left:
             db.execute("update alerts set mention_ids = ? where id = ?", [json.dumps(left), alert_id])
         else:

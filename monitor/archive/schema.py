@@ -430,3 +430,92 @@ def m009_possible_outbox(db: Database) -> None:
     db["outbox"].add_column("possible", int, not_null_default=0)
     db.execute("drop index if exists idx_outbox_channel_person_id_story_id")
     db["outbox"].create_index(["channel", "person_id", "story_id", "possible"], unique=True)
+
+
+@migrations()
+def m010_alert_queue(db: Database) -> None:
+    """One alert queue (monitor/archive/queue.py) for `outbox`, `change_alerts` and `health_alerts`; one rejection view.
+
+    Every row of the three tables is copied with its alert (`alert_id`), so what waited
+    still waits and what was sent stays sent; the old names stay as read-only views.
+    `kind` says which queue a row came from: mention | possible (outbox), vanished
+    (change_alerts), health (health_alerts). `story_id` is set for every row about a
+    person (for `vanished`, the page's story), so one view answers "rejected for this
+    person and story" for all of them.
+    """
+    db["alert_queue"].create(
+        {
+            "id": int,
+            "kind": str,  # mention | possible | vanished | health
+            "channel": str,
+            "person_id": int,
+            "story_id": int,
+            "article_id": int,
+            "mention_id": int,
+            "check_id": int,  # vanished: the re-check that found the name gone
+            "source_url": str,  # health: the source, its kind, what is wrong, since when
+            "source_kind": str,
+            "problem": str,
+            "detail": str,
+            "since": str,
+            "run_id": int,
+            "created_at": str,
+            "alert_id": int,  # the delivery that carries it; NULL until dispatched
+        },
+        pk="id",
+        not_null={"kind", "channel"},
+        # No foreign keys: a row copied from an old archive may name a mention someone
+        # deleted by hand (the sqlite3 shell does not enforce them), and must not stop the
+        # archive from opening. The dispatcher joins, so such a row says nothing.
+    )
+    # Uniqueness per kind, as the three tables had it: a (person, story) once per channel
+    # and lane, a name removed from a page once ever, a source problem once per episode.
+    db.execute("create unique index idx_alert_queue_story on alert_queue (channel, kind, person_id, story_id) "
+               "where kind in ('mention', 'possible')")
+    db.execute("create unique index idx_alert_queue_change on alert_queue (channel, kind, person_id, article_id) "
+               "where kind = 'vanished'")
+    db.execute("create unique index idx_alert_queue_health on alert_queue (channel, source_url, problem, since) "
+               "where kind = 'health'")
+    db.execute("create index idx_alert_queue_waiting on alert_queue (channel, alert_id)")
+    db.execute("create index idx_alert_queue_alert_id on alert_queue (alert_id)")
+    db.execute("""
+        insert into alert_queue (kind, channel, person_id, story_id, article_id, mention_id, created_at, alert_id)
+        select case when o.possible then 'possible' else 'mention' end, o.channel, o.person_id, o.story_id,
+               m.article_id, o.mention_id, o.created_at, o.alert_id
+        from outbox o left join mentions m on m.id = o.mention_id order by o.id
+    """)
+    db.execute("""
+        insert into alert_queue (kind, channel, person_id, story_id, article_id, mention_id, check_id, created_at,
+                                 alert_id)
+        select c.kind, c.channel, c.person_id, coalesce(a.story_id, c.article_id), c.article_id, c.mention_id,
+               c.check_id, c.created_at, c.alert_id
+        from change_alerts c left join articles a on a.id = c.article_id order by c.id
+    """)
+    db.execute("""
+        insert into alert_queue (kind, channel, source_url, source_kind, problem, detail, since, run_id, created_at,
+                                 alert_id)
+        select 'health', channel, source_url, source_kind, problem, detail, since, run_id, created_at, alert_id
+        from health_alerts order by id
+    """)
+    for table in ("outbox", "change_alerts", "health_alerts"):
+        db.execute(f"drop table {table}")
+    # The old names, read-only, for saved queries and scripts written against 0.1.0.
+    db.create_view("outbox", """
+        select id, channel, person_id, story_id, mention_id, alert_id, created_at, kind = 'possible' as possible
+        from alert_queue where kind in ('mention', 'possible')
+    """)
+    db.create_view("change_alerts", """
+        select id, channel, kind, person_id, article_id, mention_id, check_id, created_at, alert_id
+        from alert_queue where kind = 'vanished'
+    """)
+    db.create_view("health_alerts", """
+        select id, channel, source_url, source_kind, problem, detail, since, run_id, created_at, alert_id
+        from alert_queue where kind = 'health'
+    """)
+    # "A reviewer said this is not that person", per (person, story): every question of
+    # the kind (queueing, dispatch, change watch, why not alerted) asks this view.
+    db.create_view("rejected_stories", """
+        select distinct r.person_id, coalesce(a.story_id, a.id) as story_id
+        from reviews r join articles a on a.id = r.article_id
+        where r.verdict = 'rejected'
+    """)

@@ -6,7 +6,8 @@ import gzip
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,11 +17,14 @@ from sqlite_utils import Database
 from ..config import AlertSettings
 from ..items import Article, Mention, Person
 from ..urls import canonical_url, url_key
-from . import outbox, schema
+from . import queue, schema
 from .stories import CANDIDATE_SHARED_KEYS, same_story, sketch
 
 # Syndicated copies are looked for among articles fetched this recently.
 STORY_WINDOW_DAYS = 30
+# A batch is also flushed once its pages' bodies and texts reach this size: 50 pages near
+# the download cap (10 MB each) must not sit in memory together.
+BATCH_MAX_BYTES = 8 * 1024 * 1024
 
 
 def utcnow() -> str:
@@ -34,7 +38,7 @@ class Saved:
     article_id: int
     is_new: bool
     mention_ids: tuple[int, ...] = ()
-    queued: int = 0  # outbox rows written (alerts due)
+    queued: int = 0  # alert_queue rows written for confident mentions (alerts due)
 
 
 def open_database(path: str | os.PathLike) -> Database:
@@ -109,43 +113,59 @@ class Archive:
         self, article: Article, mentions: Sequence[Mention], people_ids: dict[str, int], run_id: int | None = None
     ) -> Saved:
         """Store an article, its mentions and the alerts they are due, in one transaction; `run_id` is the run's."""
+        return self.save_articles([(article, mentions)], people_ids, run_id)[0]
+
+    def save_articles(
+        self, articles: Sequence[tuple[Article, Sequence[Mention]]], people_ids: dict[str, int],
+        run_id: int | None = None,
+    ) -> list[Saved]:
+        """Store (article, its mentions) pairs and the alerts they are due, all in one transaction.
+
+        All or nothing: a crash leaves either every article of the batch with all its rows,
+        or none of them. An article already stored (or earlier in the same batch) is not
+        stored again: its Saved has is_new False.
+        """
         now = utcnow()
         with self.db.atomic():
-            key = url_key(article.url)
-            existing = self.db.execute("select id from articles where url_key = ?", [key]).fetchone()
-            if existing:
-                return Saved(existing[0], is_new=False)
-            keys = article.sketch if article.sketch is not None else sketch(article.text)
-            article_id = (
-                self.db["articles"]
-                .insert(
-                    {
-                        "url": canonical_url(article.url),
-                        "url_key": key,
-                        "final_url": article.final_url or article.url,
-                        "title": article.title,
-                        "text": article.text,
-                        "published": article.published,
-                        "fetched_at": article.fetched_at or now,
-                        "source": article.source,
-                        "source_kind": article.source_kind,
-                        "outlet": article.outlet,
-                        "language": article.language,
-                        "author": article.author,
-                        "text_from": article.text_from,
-                        "status": article.status,
-                        "fingerprint": " ".join(f"{k:08x}" for k in keys),
-                        "run_id": run_id,
-                    }
-                )
-                .last_pk
+            return [self._save_one(article, mentions, people_ids, run_id, now) for article, mentions in articles]
+
+    def _save_one(self, article: Article, mentions: Sequence[Mention], people_ids: dict[str, int],
+                  run_id: int | None, now: str) -> Saved:
+        key = url_key(article.url)
+        existing = self.db.execute("select id from articles where url_key = ?", [key]).fetchone()
+        if existing:
+            return Saved(existing[0], is_new=False)
+        keys = article.sketch if article.sketch is not None else sketch(article.text)
+        article_id = (
+            self.db["articles"]
+            .insert(
+                {
+                    "url": canonical_url(article.url),
+                    "url_key": key,
+                    "final_url": article.final_url or article.url,
+                    "title": article.title,
+                    "text": article.text,
+                    "published": article.published,
+                    "fetched_at": article.fetched_at or now,
+                    "source": article.source,
+                    "source_kind": article.source_kind,
+                    "outlet": article.outlet,
+                    "language": article.language,
+                    "author": article.author,
+                    "text_from": article.text_from,
+                    "status": article.status,
+                    "fingerprint": " ".join(f"{k:08x}" for k in keys),
+                    "run_id": run_id,
+                }
             )
-            story_id = self._story_for(article_id, keys, article.text, article.fetched_at or now)
-            self.db["story_keys"].insert_all({"key": k, "article_id": article_id} for k in keys)
-            self.db["articles"].update(article_id, {"story_id": story_id})
-            mention_ids, queued = self._add_mentions(article_id, story_id, article, mentions, people_ids, now, run_id)
-            if mention_ids and article.body:
-                self._keep_response(article_id, article)
+            .last_pk
+        )
+        story_id = self._story_for(article_id, keys, article.text, article.fetched_at or now)
+        self.db["story_keys"].insert_all({"key": k, "article_id": article_id} for k in keys)
+        self.db["articles"].update(article_id, {"story_id": story_id})
+        mention_ids, queued = self._add_mentions(article_id, story_id, article, mentions, people_ids, now, run_id)
+        if mention_ids and article.body:
+            self._keep_response(article_id, article)
         return Saved(article_id, True, tuple(mention_ids), queued)
 
     def _story_for(self, article_id: int, keys: Sequence[int], text: str, fetched_at: str) -> int:
@@ -207,7 +227,7 @@ class Archive:
             # Below min_score it is a possible mention: its own digest section (alerts.possible),
             # not counted among the alerts due.
             possible = mention.score < min_score
-            written = outbox.queue(
+            written = queue.queue_mention(
                 self.db,
                 mention_id,
                 person_id,
@@ -319,6 +339,64 @@ class Archive:
                 [run_id],
             )
         )
+
+
+class Batch:
+    """Articles waiting to be stored together: one transaction per `max_items` articles or `max_ms`, whichever first.
+
+    (Or sooner, once they hold BATCH_MAX_BYTES of pages.)
+
+    Nothing in a batch is in the archive until it is flushed, so a crash before the flush
+    leaves no trace of those articles and the next run fetches them again. `on_saved` is
+    told each article's outcome once its transaction committed (the run's counts).
+    """
+
+    def __init__(self, archive: Archive, people_ids: dict[str, int], run_id: int | None, max_items: int = 50,
+                 max_ms: float = 500, on_saved: Callable[[Article, Saved], None] | None = None,
+                 on_failed: Callable[[Article, Exception], None] | None = None):
+        self.archive, self.people_ids, self.run_id = archive, people_ids, run_id
+        self.max_items, self.max_ms = max(1, max_items), max_ms
+        self.on_saved = on_saved or (lambda article, saved: None)
+        self.on_failed = on_failed
+        self.waiting: list[Article] = []
+        self.since = 0.0  # monotonic time the oldest waiting article came in
+        self.size = 0  # bytes of body and text waiting
+
+    def add(self, article: Article) -> None:
+        if not self.waiting:
+            self.since = time.monotonic()
+        self.waiting.append(article)
+        self.size += len(article.body or b"") + len(article.text or "")
+        if len(self.waiting) >= self.max_items or self.size >= BATCH_MAX_BYTES:
+            self.flush()
+
+    def due(self) -> bool:
+        """The oldest waiting article has waited `max_ms`."""
+        return bool(self.waiting) and (time.monotonic() - self.since) * 1000 >= self.max_ms
+
+    def flush(self) -> int:
+        """Store what waits, in one transaction; return how many articles were written or found stored."""
+        batch, self.waiting, self.size = self.waiting, [], 0
+        if not batch:
+            return 0
+        try:
+            results = list(zip(batch, self._save(batch), strict=True))
+        except Exception:
+            if self.on_failed is None:
+                raise
+            # One article the archive refuses must not cost the others: store them one by one.
+            results = []
+            for article in batch:
+                try:
+                    results.append((article, self._save([article])[0]))
+                except Exception as error:  # reported with the article's URL; the run goes on
+                    self.on_failed(article, error)
+        for article, saved in results:
+            self.on_saved(article, saved)
+        return len(results)
+
+    def _save(self, batch: list[Article]) -> list[Saved]:
+        return self.archive.save_articles([(a, a.mentions) for a in batch], self.people_ids, self.run_id)
 
 
 def _person_row(person: Person) -> dict:

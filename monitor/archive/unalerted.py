@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from ..config import AlertSettings
 from ..dates import parse_datetime
-from . import outbox
+from . import queue
 from .store import utcnow
 
 OLD, LOW, REJECTED, NO_CHANNEL = "old", "low", "rejected", "no_channel"
@@ -24,8 +24,8 @@ select m.id, m.person_id, m.article_id, coalesce(a.story_id, a.id) as story_id, 
        coalesce(a.published, a.fetched_at) as published
 from mentions m join articles a on a.id = m.article_id
 where {condition}
-  and not exists (select 1 from outbox o where o.person_id = m.person_id and o.story_id = coalesce(a.story_id, a.id)
-                  and o.possible = 0)
+  and not exists (select 1 from alert_queue q where q.kind = 'mention' and q.person_id = m.person_id
+                  and q.story_id = coalesce(a.story_id, a.id))
 order by m.id
 """
 
@@ -48,12 +48,12 @@ def not_alerted(db: Database, run_id: int | None, settings: AlertSettings, now: 
 
 
 def _reason(db: Database, row: dict, settings: AlertSettings, now: str) -> str | None:
-    if outbox._rejected(db, row["person_id"], row["story_id"]) or outbox._rejected_wording(
+    if queue.rejected(db, row["person_id"], row["story_id"]) or queue.rejected_wording(
             db, row["person_id"], row["snippet"] or ""):
         return REJECTED
     if not row["alertable"]:
         return LOW
-    if not outbox.is_recent(row["published"], settings, now):
+    if not queue.is_recent(row["published"], settings, now):
         return OLD
     if not settings.channels:
         return NO_CHANNEL
@@ -84,7 +84,7 @@ def explain(counts: dict[str, int], settings: AlertSettings) -> str:
 def backfill(db: Database, settings: AlertSettings, since: datetime, now: str | None = None) -> tuple[int, int]:
     """Queue, once, stored mentions published since `since` that never alerted; (mentions, rows) queued.
 
-    Mentions below their threshold and rejected ones stay out, as in a run; the outbox's
+    Mentions below their threshold and rejected ones stay out, as in a run; the queue's
     one row per (channel, person, story) makes a second backfill queue nothing.
     """
     now = now or utcnow()
@@ -98,8 +98,8 @@ def backfill(db: Database, settings: AlertSettings, since: datetime, now: str | 
             when = parse_datetime(row["published"])
             if when is not None and when < since:
                 continue
-            written = outbox.queue(db, row["id"], row["person_id"], row["article_id"], row["story_id"],
-                                   row["published"], wide, now, snippet=row["snippet"] or "")
+            written = queue.queue_mention(db, row["id"], row["person_id"], row["article_id"], row["story_id"],
+                                          row["published"], wide, now, snippet=row["snippet"] or "")
             mentions += bool(written)
             rows += written
     return mentions, rows

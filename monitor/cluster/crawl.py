@@ -12,7 +12,8 @@ from scrapy.crawler import CrawlerProcess
 
 from ..config import Config
 from ..errors import MonitorError
-from ..runner import scrapy_settings
+from ..run import STATS_PREFIX
+from ..runner import _started, scrapy_settings
 from .connection import cluster_settings, connect, redis_url
 
 
@@ -59,10 +60,10 @@ def crawl_node(config: Config, verbose: bool = False) -> NodeSummary:
         crawler = process.create_crawler("monitor")
         process.crawl(crawler)
         process.start()
-        if crawler.spider is None or not crawler.spider.opened:
+        if not _started(crawler):
             raise MonitorError("the crawl could not start (Scrapy's error is above; run with -v for more)")
         stats = crawler.stats
-        counts = crawler.spider.ctx.counts
+        counts = {k[len(STATS_PREFIX):]: v for k, v in stats.get_stats().items() if k.startswith(STATS_PREFIX)}
         return NodeSummary(
             node=node,
             cycle=stats.get_value("monitor/cluster/cycle") or "",

@@ -15,13 +15,14 @@ import signal
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..archive.backlog import pending_counts
 from ..archive.health import queue_health_notices, source_problems
 from ..archive.history import prune_history
-from ..archive.store import Archive
+from ..archive.store import Archive, utcnow
 from ..config import Config
-from ..context import CrawlContext, SourceStats
 from ..lock import run_lock
-from ..runner import Deliver, _run_counts
+from ..run import RunExtension, SourceStats, finish_run
+from ..runner import Deliver
 from ..urls import url_key
 from .connection import KEYS, connect
 from .records import parse, read_article
@@ -161,11 +162,8 @@ class Ingest:
                 "select source, source_kind, count(*) from articles where run_id = ? group by source", [run_id]):
             sources.setdefault(source, SourceStats(kind or "")).new = new
         complete = bool(reports) and all(r.get("reason") == "finished" for r in reports)
-        # The same bookkeeping a single-machine crawl does when it closes (validators, health, run_sources).
-        CrawlContext(self.config, Archive(self.config.database, self.config.alerts), None, self.people_ids, run_id,
-                     owns_run=False, sources=sources).close(complete)
-        self.archive.finish_run(run_id, status="ok" if complete else "interrupted",
-                                **_run_counts(self.archive, run_id))
+        _CycleClose(self.archive).close(run_id, sources, complete)
+        finish_run(self.archive, run_id, "ok" if complete else "interrupted")
         problems = source_problems(self.archive.db, run_id)
         queue_health_notices(self.archive.db, run_id, problems, self.config.alerts)
         self._mirror_sources(sources)
@@ -189,6 +187,27 @@ class Ingest:
         while batch := [r[0] for r in rows.fetchmany(5000)]:
             self.server.sadd(KEYS.stored, *batch)
         self.server.set(STORED_SEEDED, 1)
+
+
+class _CycleClose:
+    """The closing steps of RunExtension (validators, health, run_sources), for a cycle that ingest closes."""
+
+    _keep_validators = RunExtension._keep_validators
+    _record_health = RunExtension._record_health
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def close(self, run_id: int, sources: dict[str, SourceStats], complete: bool) -> None:
+        now = utcnow()
+        waiting = pending_counts(self.archive.db)
+        for url, stats in sources.items():
+            self._keep_validators(stats, complete)
+            self._record_health(url, stats, now)
+            self.archive.record_source_result(
+                run_id, url, stats.kind, status=stats.status, fetched=stats.fetched, new=stats.new,
+                errors=len(stats.errors), error="\n".join(stats.errors[:20]) or None, deferred=waiting.get(url, 0),
+            )
 
 
 def merged_sources(reports: list[dict]) -> dict[str, SourceStats]:

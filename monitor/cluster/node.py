@@ -14,40 +14,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from pathlib import Path
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet.defer import Deferred
 
-from ..archive.backlog import Backlog
-from ..config import Config, load_config
-from ..context import CrawlContext, Progress
-from ..match import compile_watchlist
+from ..run import RunExtension
 from .connection import KEYS
 from .inflight import META_KEY, Inflight
-from .node_archive import NodeArchive
 from .queue import InflightQueue
 
 POLL_SECONDS = 0.5  # how often an idle node looks for work other nodes queued
-NO_BUDGET = 2**62  # crawl.max_urls_per_source does not apply on nodes (see docs/cluster.md)
 
 
 def new_node_id() -> str:
     return uuid.uuid4().hex[:12]
-
-
-def open_node_context(config: Config, server, scratch: Path, progress: str = "") -> CrawlContext:
-    """The crawl context of a node: its archive is a NodeArchive on a scratch file."""
-    archive = NodeArchive(scratch / "node.db", config.alerts, server)
-    people_ids = archive.sync_people(config.people)
-    run_id = archive.start_run("crawl")
-    ctx = CrawlContext(config, archive, compile_watchlist(config.people), people_ids, run_id, owns_run=True)
-    ctx.backlog = Backlog(archive.db, NO_BUDGET)
-    if progress in ("bar", "lines"):
-        ctx.progress = Progress(progress)
-    return ctx
 
 
 class NodeExtension:
@@ -73,11 +55,6 @@ class NodeExtension:
         if not node:
             raise NotConfigured
         server = redis.Redis.from_url(settings.get("REDIS_URL"), socket_timeout=30, socket_connect_timeout=10)
-        config = settings.get("MONITOR_LOADED_CONFIG") or load_config(settings.get("MONITOR_CONFIG"))
-        # The spider opens its context on first use; a node's is opened here, on the scratch file.
-        # (Scrapy builds the spider before its extensions.)
-        crawler.spider._ctx = open_node_context(
-            config, server, Path(settings.get("MONITOR_CLUSTER_SCRATCH")), settings.get("MONITOR_PROGRESS") or "")
         return cls(crawler, server, node, settings.getfloat("MONITOR_CLUSTER_TIMEOUT", 30.0))
 
     # -- joining ------------------------------------------------------------------------
@@ -93,7 +70,7 @@ class NodeExtension:
             closed = self.server.get(KEYS.closed)
             stats.set_value("monitor/cluster/cycle", f"{closed.decode() if closed else '?'} (closed already)")
             return
-        self.cycle = spider.ctx.archive.cycle = cycle
+        self.cycle = RunExtension.of(self.crawler).cycle = cycle
         stats.set_value("monitor/cluster/cycle", cycle)
         self._loops = [self._every(self.timeout / 3, self._beat), self._every(POLL_SECONDS, self._poll)]
 
@@ -191,10 +168,10 @@ class NodeExtension:
                 loop.stop()
         requeued = self.inflight.requeue()  # none after a drained finish; a stopped node's unfinished work
         if self.cycle:
-            ctx = spider.ctx
+            run = RunExtension.of(self.crawler)
             report = {
-                "node": self.node, "reason": reason, "requeued": requeued, "counts": dict(ctx.counts),
-                "sources": {url: asdict(stats) for url, stats in ctx.sources.items()},
+                "node": self.node, "reason": reason, "requeued": requeued, "counts": run.counts(),
+                "sources": {url: asdict(stats) for url, stats in run.sources.items()},
             }
             self.crawler.stats.set_value("monitor/cluster/closed_cycle", self.inflight.leave(self.cycle, report))
         self.crawler.stats.set_value("monitor/cluster/requeued", requeued)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from scrapy.crawler import Crawler
 
 from ..items import Article
+from ..run import RunExtension
 from ..urls import url_key
 from .connection import KEYS
 from .records import article_record
@@ -25,13 +26,11 @@ class PushPipeline:
         return cls(crawler)
 
     def process_item(self, item: Article) -> Article:
-        ctx = self.crawler.spider.ctx
-        archive = ctx.archive
-        pipe = archive.server.pipeline(transaction=True)
-        pipe.lpush(KEYS.results, article_record(item, archive.cycle))
+        run = RunExtension.of(self.crawler)
+        pipe = run.server.pipeline(transaction=True)
+        pipe.lpush(KEYS.results, article_record(item, run.cycle))
         pipe.sadd(KEYS.stored, url_key(item.url))
         pipe.execute()
-        ctx.counts["articles"] += 1  # pushed; ingest says which were new
-        ctx.counts["mentions"] += len(item.mentions)
-        self.crawler.stats.inc_value("monitor/cluster/pushed")
+        run.count("articles")  # pushed; ingest says which were new
+        run.count("mentions", len(item.mentions))
         return item

@@ -27,13 +27,16 @@ def apply_node_settings(settings: Settings, redis_url: str, node: str, scratch: 
         "MONITOR_CLUSTER_NODE": node,
         "MONITOR_CLUSTER_SCRATCH": str(scratch),
         "MONITOR_CLUSTER_TIMEOUT": node_timeout,
+        # A node owns no archive run (the cycle's run is ingest's): with a run id given,
+        # the run extension takes no archive lock and starts no `runs` row.
+        "MONITOR_RUN_ID": 1,
     }
     for name, value in overlay.items():
         settings.set(name, value, priority="cmdline")
     _replace(settings, "ITEM_PIPELINES", {"monitor.pipelines.StorePipeline": None,
                                           "monitor.cluster.push.PushPipeline": 300})
-    # No archive on a node, so no archive lock; NodeExtension owns the node's run.
-    _replace(settings, "EXTENSIONS", {"monitor.extensions.RunLockExtension": None,
+    # No archive on a node: NodeRun keeps the run's bookkeeping in Redis and a scratch file.
+    _replace(settings, "EXTENSIONS", {"monitor.run.RunExtension": None, "monitor.cluster.node_run.NodeRun": 0,
                                       "monitor.cluster.node.NodeExtension": 10})
     # Each download takes its turn on the domain's shared clock (politeness.py).
     _replace(settings, "DOWNLOAD_HANDLERS", {"http": "monitor.cluster.politeness.SharedDelayHandler",

@@ -14,7 +14,7 @@ from .explain import explain
 from .index import Watchlist, compile_watchlist
 from .lookup import resolve
 from .nearby import KeyIndex, snippet
-from .normalize import split_glued, tokenize
+from .normalize import fill_unknown, split_glued, tokenize
 from .others import claim
 from .score import backrefs, decide, resolve_overlaps
 from .verify import Candidate, verify
@@ -24,7 +24,7 @@ __all__ = ["Watchlist", "compile_watchlist", "explain", "find_mentions"]
 
 def analyse(text: str, watchlist: Watchlist, title: str = "") -> list[Candidate]:
     """Every candidate considered for `text`, scored, with `accepted` set on the reported ones."""
-    tokens = split_glued(tokenize(text), text, watchlist.vocab)
+    tokens = split_glued(fill_unknown(tokenize(text), text, watchlist.vocab), text, watchlist.vocab)
     ids = resolve(tokens, watchlist)
     found = verify(text, tokens, ids, watchlist)
     title_keys: set[str] = set()

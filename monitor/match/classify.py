@@ -20,9 +20,13 @@ from dataclasses import dataclass, field
 
 from .forms import NameModel
 from .lookup import SHORT
+from .namedata import frequent
 from .names import COMMON_NAMES, NOT_NAMES, PARTICLES, TITLES
 from .normalize import GLUE_BREAK, GLUE_SPACE, Token
 from .runs import Hit
+from .translit import is_russian
+
+ARTICLES = frozenset({"al", "el", "ul"})
 
 
 @dataclass
@@ -43,11 +47,27 @@ class Verdict:
 
 def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) -> Verdict:
     """Name the form a run spells and how much it proves on its own."""
+    verdict = _classify(hits, order, name, tokens)
+    variants = [
+        f"{tokens[h.token].key!r} for {name.parts[h.part].key!r}"
+        for h in hits if not h.edits and not h.initial and tokens[h.token].key != name.parts[h.part].key
+    ]
+    if variants:
+        verdict.reasons.append(f"spelled otherwise, no typo (spelling-variant): {', '.join(variants)}")
+    return verdict
+
+
+def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) -> Verdict:
     parts = name.parts
     covered = {h.part: h for h in hits}
     edits = sum(h.edits for h in hits)
     words = [parts[h.part] for h in hits if not h.initial]
     distinctive = any(not p.common for p in words)
+    # Every word among some country's 100 most frequent names ("Dmitry Sokolov",
+    # "Abdel Karim al-Tayeb"): as weak as very common words in a two-word form.
+    russian = is_russian([p.key for p in parts])
+    familiar = all(p.common or frequent(p.key, p.role == "g", russian) for p in words)
+    units = {(p.role, p.unit) for p in parts if p.key not in ARTICLES}
     capitalized = any(tokens[h.token].cap for h in hits)
     given = [i for i, p in enumerate(parts) if p.role == "g"]
     s_units = {p.unit for p in parts if p.role == "s"}
@@ -71,12 +91,13 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
         form = "alias" if name.alias else "full"
         if name.origin:
             order_note += f" ({name.origin}: another spelling of the configured name)"
-        if len(parts) <= 2 and not distinctive:
+        if len(units) <= 2 and (not distinctive or familiar):
             # "John Smith", "Wang Wei": thousands of people; a context word or a fuller
             # form elsewhere in the text must say it is this one (rule common-full-name).
+            why = "very common names" if not distinctive else "frequent names (frequent-names)"
             return Verdict(
                 form, False, 75, edits,
-                [f"{form} name{order_note}, but only very common names (common-full-name: needs context)"],
+                [f"{form} name{order_note}, but only {why} (common-full-name: needs context)"],
                 with_context=90,
                 unsupported=80,  # stored for review, below the alert line
             )
@@ -93,14 +114,17 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
     if not capitalized and not distinctive:
         return Verdict("short", False, 70, edits, ["lower-case common words only"])
     if has_g1 and min(s_units) in s_covered:
-        if distinctive:
+        if distinctive and not (familiar and len(s_covered) == 1):
             return Verdict("short", True, 95, edits, [f"first given name + first surname{order_note}"])
         if len(s_covered) >= 2:
             # Three very common words still narrow it down: "Darwin Colmenares Hernández".
             return Verdict("short", True, 90, edits, [f"first given name + both surnames{order_note}, all very common"])
+        why = "all very common" if not distinctive else "all frequent names (frequent-names)"
         return Verdict(
-            "short", False, 75, edits, [f"first given name + first surname{order_note}, all very common"],
+            "short", False, 75, edits, [f"first given name + first surname{order_note}, {why}"],
             with_context=90,
+            # Frequent but not top-10 words ("Leonel Quintero"): kept for review at 80.
+            unsupported=80 if distinctive else None,
         )
     if has_g1:
         return Verdict("short", False, 75, edits, ["first given name + maternal surname only"])

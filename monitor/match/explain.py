@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from .forms import parse_rule
 from .index import Watchlist
-from .normalize import split_glued, tokenize
+from .normalize import HAS_MOJIBAKE, fill_unknown, split_glued, tokenize, unmangle
 
 
 def _people(watchlist: Watchlist, person_name: str | None) -> list[int]:
@@ -30,6 +31,15 @@ def explain(text: str, watchlist: Watchlist, person_name: str | None = None) -> 
     tokens = tokenize(text)
     keys = {t.key for t in tokens}
     lines = []
+    mangled = sorted({text[t.start : t.end] for t in tokens if HAS_MOJIBAKE.search(text[t.start : t.end])})
+    if mangled:
+        fixed = ", ".join(f"{w!r} as {unmangle(w)!r}" for w in mangled[:5])
+        lines.append(f"mojibake: read {fixed} (UTF-8 shown as cp1252/Latin-1)")
+    lost = {text[t.start : t.end]: t.key for t in fill_unknown(tokens, text, watchlist.vocab)
+            if "\ufffd" in text[t.start : t.end]}
+    if lost:
+        fixed = ", ".join(f"{w!r} as {k!r}" for w, k in list(lost.items())[:5])
+        lines.append(f"mojibake: read {fixed} (a byte lost in decoding)")
     split = split_glued(tokens, text, watchlist.vocab)
     if len(split) != len(tokens):
         glued = sorted({text[t.start : t.end] for t in tokens} - {text[t.start : t.end] for t in split})
@@ -45,6 +55,9 @@ def explain(text: str, watchlist: Watchlist, person_name: str | None = None) -> 
         for name in watchlist.names_of(index):
             label = "alias" if name.alias else "name"
             lines.append(f"  {label} {name.text!r} -> {name.describe()}")
+            rule = parse_rule(name.text) if not name.origin else ""
+            if rule:
+                lines.append(f"    parsed so because {rule}")
             present = [p.key for p in name.parts if p.key in keys]
             lines.append(f"    words of it in the text: {', '.join(present) or 'none'}")
         if not mine:
@@ -69,6 +82,6 @@ def explain(text: str, watchlist: Watchlist, person_name: str | None = None) -> 
             )
             for reason in c.reasons:
                 lines.append(f"      {reason}")
-    if not lines or lines[-1].startswith("glued-names"):
+    if not lines or lines[-1].startswith(("glued-names", "mojibake")):
         lines.append("no watched name has two neighbouring words in this text")
     return lines

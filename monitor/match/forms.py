@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .namedata import common, is_given, very_common
 from .names import COMMON_GIVEN, COMMON_NAMES, COMMON_SURNAMES, CONNECTORS, PARTICLES, TITLES
 from .normalize import GLUE_PUNCT, tokenize
-from .translit import is_abd, is_patronymic
+from .translit import abd_rest, is_abd, is_patronymic
 
 # Generational suffixes are not surnames: "Patrick Carlineo Jr." is Patrick Carlineo.
 _SUFFIXES = frozenset({"jr", "snr", "jnr", "ii", "iii", "iv"})
@@ -78,15 +78,36 @@ def _units(text: str) -> tuple[list[list[str]], bool]:
 
 def _surname_count(units: list[list[str]]) -> int:
     """How many trailing units are surnames, for a name written given-names-first."""
+    return _surname_split(units)[0]
+
+
+def _surname_split(units: list[list[str]]) -> tuple[int, str]:
+    """(trailing surname units, which rule decided it) for a name written given-names-first."""
     if len(units) <= 2:
-        return 1
+        return 1, ""
     second_last = units[-2]
     key = second_last[0]
-    given_like = key not in COMMON_SURNAMES and (key in COMMON_GIVEN or is_given(key))
+    if len(second_last) > 1:
+        return 2, ""
+    if key not in COMMON_SURNAMES and (key in COMMON_GIVEN or is_given(key)):
+        return 1, "the second-to-last word is a given name (name table)"
     # "Sergey Ivanovich Kuznetsov": a patronymic; "Mahmoud Abdel Salam Khalil": one
     # given name written in two words. Either way only the last word is the surname.
-    given_like = given_like or is_patronymic(key) or is_abd(units[-3][-1])
-    return 1 if len(second_last) == 1 and given_like else 2
+    if is_patronymic(key) or is_abd(units[-3][-1]):
+        return 1, "a patronymic or a split Abd name before the surname (translit)"
+    # Arabic names (rule arabic-name): an "Abd" name is always a given name ("Abdallah"),
+    # and a family name with the article ("Al-Amri") stands alone after the father's name.
+    if abd_rest(key) is not None or (len(units[-1]) > 1 and units[-1][0] in ("al", "el")):
+        return 1, "the father's name stays a given name before an al-/el- family name (arabic-name)"
+    return 2, ""
+
+
+def parse_rule(text: str) -> str:
+    """Which rule decided where a configured name's surnames start, for --explain ("" if the default)."""
+    if "," in text:
+        return ""
+    units, _ = _units(text)
+    return _surname_split(units)[1]
 
 
 def parse_name(text: str, person: int, alias: bool = False) -> NameModel | None:

@@ -9,6 +9,7 @@ from rapidfuzz.distance import OSA
 from .index import Watchlist, delete_depth, deletions, pair_key
 from .names import COMMON_NAMES, CONNECTORS
 from .normalize import GLUE_BREAK, Token
+from .translit import same_spelling
 
 _FUZZY_CACHE_MAX = 200_000
 # No name word is longer; a longer "word" is a URL, a hash or a pasted blob, and its typo
@@ -42,6 +43,8 @@ def token_edits(text_key: str, name_key: str, common: bool) -> int | None:
     A different first letter counts one extra edit, and very common names get one edit
     less: "Fernández" is a real surname, not a typo of "Hernández".
     """
+    if same_spelling(text_key, name_key):
+        return 0  # "Dmitriy" for Dmitry, "Vázquez" for Vásquez: no edit (spelling-variant)
     budget = edit_budget(max(len(text_key), len(name_key))) - (1 if common else 0)
     if budget <= 0:
         return 0 if text_key == name_key else short_typo(text_key, name_key)
@@ -72,7 +75,7 @@ def fuzzy_ids(key: str, watchlist: Watchlist) -> tuple[tuple[int, int], ...]:
                 continue
             name_key = keys[vid]
             edits = token_edits(key, name_key, name_key in COMMON_NAMES or name_key in common)
-            if edits is not None and edits > 0:
+            if edits is not None and (edits > 0 or key != name_key):
                 found[vid] = edits
     result = tuple(found.items())
     if len(watchlist.fuzzy_cache) < _FUZZY_CACHE_MAX:
@@ -83,8 +86,9 @@ def fuzzy_ids(key: str, watchlist: Watchlist) -> tuple[tuple[int, int], ...]:
 def resolve(tokens: list[Token], watchlist: Watchlist) -> list[dict[int, int] | None]:
     """For each token: {vocab id: edits} it may stand for, or None when it is no name word.
 
-    Typo lookup runs only for capitalized words of 3 to MAX_TYPO_TOKEN letters (no digits)
-    that are not common names, at most MAX_TYPO_LOOKUPS new ones per text: exact hits need no
+    Typo lookup runs only for capitalized words of 3 to MAX_TYPO_TOKEN letters (no digits;
+    for common names only spelling variants count), at most MAX_TYPO_LOOKUPS new ones per
+    text: exact hits need no
     capital (headlines, lower-case text) and have no limit.
     """
     vocab = watchlist.vocab
@@ -96,7 +100,7 @@ def resolve(tokens: list[Token], watchlist: Watchlist) -> list[dict[int, int] | 
         found = None if vid is None else {vid: 0}
         # A watched token may still be a typo of another watched token (in a big
         # watchlist most spellings are somebody's name), so known tokens are looked up too.
-        if (token.cap and 3 <= len(token.key) <= MAX_TYPO_TOKEN and token.key not in COMMON_NAMES
+        if (token.cap and 3 <= len(token.key) <= MAX_TYPO_TOKEN
                 and not _HAS_DIGIT.search(token.key)):  # no name has digits; hashes and base64 do
             if token.key not in cache:
                 if budget <= 0:
@@ -104,6 +108,10 @@ def resolve(tokens: list[Token], watchlist: Watchlist) -> list[dict[int, int] | 
                     continue
                 budget -= 1
             hits = fuzzy_ids(token.key, watchlist)
+            if token.key in COMMON_NAMES:
+                # A real common name is no typo of another ("Fernández" is not Hernández),
+                # but it may be the same name spelled otherwise ("Vázquez": spelling-variant).
+                hits = tuple(h for h in hits if h[1] == 0)
             if hits:
                 found = dict(hits) | (found or {})
         out.append(found)

@@ -69,3 +69,27 @@ def common(key: str) -> bool:
 def known(key: str) -> bool:
     """A folded word is a first or last name ranked within 1,000 somewhere, or a given name."""
     return bool(key) and _in_sorted(_table()[1], key)
+
+
+_ARTICLES = frozenset({"al", "el", "ul"})
+
+
+@lru_cache(maxsize=20_000)
+def frequent(key: str, given: bool, russian: bool = False) -> bool:
+    """A folded word is among the 100 most frequent names of some country (as a given name
+    too, when `given`: "Dixon" is a frequent surname, not a frequent first name), or says
+    nothing. Words of a Russian name (`russian`) are looked up in every romanization.
+
+    Used for two-word forms (rule frequent-names): "Dmitry Sokolov", "Liam O'Connor" are
+    thousands of people although neither word is top 10. An Arabic article ("al", "el")
+    or a lone "Abd" prefix weighs nothing, and an "Abd"-name is as frequent as its second
+    half ("Abdelkarim" as "Karim"): the data splits those across a dozen spellings.
+    """
+    from .translit import abd_rest, is_abd, spellings
+
+    if key in _ARTICLES or is_abd(key):
+        return True
+    rest = abd_rest(key) or key
+    # Any romanization counts: the table ranks "Evgenii" (anyascii of Евгений), not "Yevgeny".
+    forms = spellings(rest) if russian else [rest]
+    return any(common(form) and (not given or is_given(form)) for form in forms)

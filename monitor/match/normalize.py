@@ -14,12 +14,27 @@ from anyascii import anyascii
 
 from .names import PARTICLES
 
+# UTF-8 read as cp1252/Latin-1 (rule mojibake): a lead "Â".."Å" and a continuation byte
+# shown as a Latin-1 or cp1252 character ("SuÃ¡rez", "BriceÃ±o"); "â€™" is a mangled ’.
+_CONTINUATION = "\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_MOJIBAKE_PAIR = f"[\u00c2-\u00c5][{_CONTINUATION}]"
+_APOSTROPHE = "(?:['’ʼ]|â€™)"
 # A token starts with a letter; soft hyphens and zero-width characters may sit inside it
 # (HTML noise), apostrophes only between letters ("O'Neil", "Romero’s").
 _TOKEN = re.compile(r"[^\W\d_](?:[\w\u00ad\u200b-\u200d\u2060]|['’ʼ](?=[^\W\d_]))*")
+# The same with mojibake pairs anywhere, so a mangled name stays one word; used only for
+# text where one scan finds mojibake (the plain pattern is ~30% faster, most text is clean).
+# A replacement character (Latin-1 bytes decoded as UTF-8: "Hern\ufffdndez") stays inside
+# the word too; fold drops it, so the name is one deleted letter away (a typo).
+_TOKEN_MANGLED = re.compile(
+    f"(?:{_MOJIBAKE_PAIR}|(?!â€™)[^\\W\\d_]|\ufffd(?=[^\\W\\d_]))"
+    f"(?:{_MOJIBAKE_PAIR}|(?!â€™)[\\w\u00ad\u200b-\u200d\u2060\ufffd]|{_APOSTROPHE}(?=[^\\W\\d_]))*"
+)
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff'’ʼ"))
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _POSSESSIVE = re.compile(r"['’ʼ][sS]$")
+_POSSESSIVE_MANGLED = re.compile(f"{_APOSTROPHE}[sS]$")
+HAS_MOJIBAKE = re.compile(_MOJIBAKE_PAIR + "|â€™")
 # French elision glued to a name: "d’Andry", "l'avocat"; only lower-case, so "D'Angelo"
 # and "O'Neil" stay whole.
 _ELISION = re.compile(r"^(?:[dljmnstc]|qu)['’ʼ](?=[^\W\d_])")
@@ -35,11 +50,34 @@ GLUE_BREAK, GLUE_SPACE, GLUE_PUNCT = 0, 1, 2
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower-case ASCII form of one word: accents, width, case and script folded away."""
+    if _mangled(word):
+        word = unmangle(word)
     text = unicodedata.normalize("NFKD", word.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c)).translate(_INVISIBLE)
     if not text.isascii():
         text = anyascii(text).lower()
     return _NOT_ALNUM.sub("", text)
+
+
+def unmangle(word: str) -> str:
+    """One word back from UTF-8 read as cp1252 or Latin-1 ("NÃºÃ±ez" -> "Núñez"), else as is.
+
+    Pages are repaired before matching (monitor/charset.py), but text handed to the
+    matcher directly (feeds, the CLI, stored rows from before the repair) may still carry
+    it; per word it costs nothing when there is no mojibake pair.
+    """
+    for _ in range(2):  # twice: text encoded wrongly twice ("HernÃƒÂ¡ndez") is common too
+        for codec in ("cp1252", "latin-1"):
+            try:
+                word = word.encode(codec).decode("utf-8")
+                break
+            except UnicodeError:
+                continue
+        else:
+            return word
+        if not HAS_MOJIBAKE.search(word):
+            return word
+    return word
 
 
 class Token:
@@ -80,7 +118,10 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     prev_end = 0
     pending_join = False
-    for m in _TOKEN.finditer(text):
+    mangled = _mangled(text)
+    pattern = _TOKEN_MANGLED if mangled else _TOKEN
+    possessive_end = _POSSESSIVE_MANGLED if mangled else _POSSESSIVE
+    for m in pattern.finditer(text):
         start, end = m.start(), m.end()
         word = m.group()
         if (tokens and word[0].islower() and _HYPHEN_BREAK.search(text, prev_end - 1, start)) or (
@@ -95,10 +136,10 @@ def tokenize(text: str) -> list[Token]:
         if elision:
             start += elision.end()
             word = word[elision.end() :]
-        possessive = _POSSESSIVE.search(word)
+        possessive = possessive_end.search(word)
         if possessive and len(word) > 3:
-            end -= 2
-            word = word[:-2]
+            end -= len(possessive.group())
+            word = word[: possessive.start()]
         key = fold(word)
         if not key:
             continue
@@ -110,10 +151,17 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+def _mangled(text: str) -> bool:
+    # Substring tests first: four C scans cost a fifth of the regex over clean text.
+    if "\ufffd" in text:
+        return True
+    return any(lead in text for lead in ("Ã", "Â", "â€", "Ä", "Å")) and HAS_MOJIBAKE.search(text) is not None
+
+
 def _join(token: Token, text: str, end: int) -> None:
     """Glue the second half of a word hyphenated across a line break onto its first half."""
     token.end = end
-    pieces = _TOKEN.findall(text, token.start, end)
+    pieces = _TOKEN_MANGLED.findall(text, token.start, end)
     token.key = fold("".join(pieces))
     token.particle = False
 
@@ -129,6 +177,29 @@ def _mark_initials(tokens: list[Token], text: str) -> None:
                 nxt.glue = GLUE_SPACE
             elif nxt is not None and gap.startswith(",") and (gap[1:].isspace() or not gap[1:]):
                 nxt.glue = GLUE_PUNCT  # "Mendoza R., Jorge": the comma between the blocks
+            elif nxt is not None and gap in ("-", "‐", "‑") and len(nxt.key) == 1:
+                nxt.glue = GLUE_PUNCT  # "J.-B. Mbarga", "M.-C. Ngono": a hyphenated given name's initials
+
+
+_FILLERS = "aeioun"  # what a lost byte most often was in Spanish, Portuguese, French names
+
+
+def fill_unknown(tokens: list[Token], text: str, vocab: dict[str, int]) -> list[Token]:
+    """Words with a replacement character ("Guzm\ufffdn": Latin-1 bytes read as UTF-8) take
+    the watched name word they spell with one letter in its place (rule mojibake), so
+    "Guzmán" matches exactly instead of as a typo; other words keep the letter dropped."""
+    if "\ufffd" not in text:
+        return tokens
+    for token in tokens:
+        word = text[token.start : token.end]
+        if "\ufffd" not in word:
+            continue
+        for filler in _FILLERS:
+            key = fold(word.replace("\ufffd", filler))
+            if key in vocab:
+                token.key = key
+                break
+    return tokens
 
 
 def split_glued(tokens: list[Token], text: str, vocab: dict[str, int]) -> list[Token]:

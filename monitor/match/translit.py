@@ -11,6 +11,7 @@ al-Rahman", "Abderrahmane" (the article assimilates before r, s, t, n, d, z, sh)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .normalize import fold
 
@@ -18,6 +19,14 @@ _SPLIT_ABD = re.compile(r"^(abd)(el|al|ul|ol|ur|er|ar|u|e)?([a-z]{3,})$")
 _ARTICLE = frozenset({"al", "el", "ul"})
 _WORTH_A_LOOK = re.compile(r"(?i)\babd|\b[ae]l\b|\b[ae]l-")
 _PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ichna|ych)$")
+
+
+_RUSSIAN_SURNAME = re.compile(r"(?:ov|ova|ev|eva|sky|skiy|skii|skaya|enko)$")
+
+
+def is_russian(keys: list[str]) -> bool:
+    """A name looks Russian (or Ukrainian): a patronymic, or a surname ending -ov, -ev, -sky, -enko..."""
+    return any(is_patronymic(k) or (len(k) > 4 and _RUSSIAN_SURNAME.search(k)) for k in keys)
 
 
 def is_patronymic(key: str) -> bool:
@@ -28,6 +37,12 @@ def is_patronymic(key: str) -> bool:
 def is_abd(key: str) -> bool:
     """The "Abd" prefix on its own ("abdel", "abdul", "abd"): the next word is the same given name."""
     return bool(re.fullmatch(r"abd(?:el|al|ul|ol|u|e|ur|er|ar)?", key))
+
+
+def abd_rest(key: str) -> str | None:
+    """The name after a glued "Abd" prefix ("abdelkarim" -> "karim"), or None."""
+    glued = _SPLIT_ABD.match(key)
+    return glued.group(3) if glued and not is_abd(key) else None
 
 
 def _abd_forms(rest: str) -> list[str]:
@@ -89,3 +104,51 @@ def _product(groups: list[list[str]]) -> list[str]:
     for group in groups:
         combos = [f"{c} {g}".strip() for c in combos for g in group]
     return combos
+
+
+# Spelling variants that are no typo (rule spelling-variant): Russian names romanized
+# by different systems ("Dmitry" / "Dmitri" / "Dmitriy", "Sergey" / "Sergei", "Yevgeny" / "Evgeniy",
+# "Sergeyevich" / "Sergeevich", "Nikolayevna" / "Nikolaevna", "Natalya" / "Natalia")
+# Spanish letters pronounced alike ("Vásquez" / "Vázquez", "Suárez" / "Suáres"), and
+# doubled letters that romanizations drop ("Mohammed" / "Mohamed", "Hassan" / "Hasan").
+_Y_BEFORE_E = re.compile(r"(?<=[aeiou])y(?=e)")
+_PATRONYMIC_EV = re.compile(r"e(?:y?e)v(?=ich|na)")
+_FINAL_I = re.compile(r"(?:iy|ii|yi|y)$")
+_YA = re.compile(r"(?<=[^aeiou])ya$")
+_ALIKE = str.maketrans({"z": "s", "v": "b"})
+_DOUBLE = re.compile(r"([a-z])\1+")
+
+
+@lru_cache(maxsize=100_000)
+def _spelling_key(key: str) -> str:
+    if key.startswith("ye"):
+        key = key[1:]  # "Yevgeny" / "Evgeniy", "Yelena" / "Elena"
+    rest = _Y_BEFORE_E.sub("", key[1:])
+    rest = _PATRONYMIC_EV.sub("ev", rest)
+    rest = _YA.sub("ia", _FINAL_I.sub("i", rest))
+    return _DOUBLE.sub(r"\1", key[0] + rest.translate(_ALIKE))
+
+
+def same_spelling(a: str, b: str) -> bool:
+    """Two folded words of 5+ letters are one name spelled two ways (not a typo); the first
+    letter must agree (the key keeps it), so "Vásquez" is never "Básquez"."""
+    if a == b or min(len(a), len(b)) < 5:
+        return False
+    key = _spelling_key(a)
+    return key == _spelling_key(b)  # the first letters are compared as written, after "ye" -> "e"
+
+
+_ENDING = re.compile(r"(?:iy|ii|yi|ij|y|i)$")
+
+
+def spellings(key: str) -> list[str]:
+    """`key` and its romanizations from Russian, for looking a name up in the name table
+    (which ranks "Evgenii" and "Dmitrii", the anyascii spellings of Cyrillic names)."""
+    base = key[1:] if key.startswith("ye") else key
+    forms = {key, base}
+    if len(base) >= 5 and _ENDING.search(base):
+        stem = _ENDING.sub("", base)
+        forms |= {stem + end for end in ("ii", "i", "y", "iy")}
+    if len(base) >= 5:
+        forms |= {f.replace("ey", "ei") for f in list(forms)}
+    return sorted(forms)
