@@ -71,11 +71,10 @@ def timed(commands: list[list[str]], env: dict) -> tuple[float, list[float], lis
 
 
 def bench_config(directory: Path, feeds: list[str], cluster: bool) -> Path:
-    """common.write_config, with loopback allowed past the private-network guard (and a [cluster] table)."""
+    """common.write_config (loopback allowed past the private-network guard), with a [cluster] table."""
     config = write_config(directory, feeds, WATCHLIST)
-    with config.open("a", encoding="utf-8") as f:
-        f.write('allow_private_networks = ["127.0.0.1/32"]\n')  # still inside common's [crawl] table
-        if cluster:
+    if cluster:
+        with config.open("a", encoding="utf-8") as f:
             f.write(f'\n[cluster]\nredis_url_env = "{ENV}"\n')
     return config
 

@@ -70,7 +70,8 @@ class NodeExtension:
             closed = self.server.get(KEYS.closed)
             stats.set_value("monitor/cluster/cycle", f"{closed.decode() if closed else '?'} (closed already)")
             return
-        self.cycle = RunExtension.of(self.crawler).cycle = cycle
+        self.cycle = cycle
+        RunExtension.of(self.crawler).join_cycle(cycle, seeded)
         stats.set_value("monitor/cluster/cycle", cycle)
         self._loops = [self._every(self.timeout / 3, self._beat), self._every(POLL_SECONDS, self._poll)]
 

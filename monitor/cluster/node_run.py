@@ -50,7 +50,8 @@ class NodeRun(RunExtension):
 
         settings = self.crawler.settings
         self.server = redis.Redis.from_url(settings.get("REDIS_URL"), socket_timeout=30, socket_connect_timeout=10)
-        self.cycle = ""  # set by NodeExtension once the node has joined its cycle
+        self.cycle = ""  # set by NodeExtension once the node has joined its cycle (join_cycle)
+        self._seeding_errors: list[tuple[str, str, str]] = []
         scratch = Path(settings.get("MONITOR_CLUSTER_SCRATCH"))
         self.archive = NodeArchive(scratch / "node.db", self.config.alerts, self.server)
         self.people_ids = self.archive.sync_people(self.config.people)
@@ -61,7 +62,18 @@ class NodeRun(RunExtension):
     def is_stored(self, url: str) -> bool:
         return bool(self.server.sismember(KEYS.stored, url_key(url)))
 
+    def join_cycle(self, cycle: str, seeded: bool) -> None:
+        """From now on errors go to `cycle`; those met while building the source requests go too if this node
+        queued them (else another node did, and reports its own)."""
+        self.cycle = cycle
+        for source, url, reason in self._seeding_errors if seeded else ():
+            self._archive_error(source, url, reason)
+        self._seeding_errors.clear()
+
     def _archive_error(self, source: str, url: str, reason: str) -> None:
+        if not self.cycle:
+            self._seeding_errors.append((source, url, reason))
+            return
         self.server.lpush(KEYS.results, error_record(self.cycle, source, url, reason))
 
     def _archive_close(self, complete: bool) -> None:
