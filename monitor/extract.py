@@ -92,10 +92,12 @@ def _page_language(tree) -> str | None:
 
 
 def _article(page: Page, fields: dict, text_from: str) -> Article:
+    # A worker repaired the page's own title and text already (monitor/workers.py).
+    title = fields.get("title") if fields.get("repaired") else repair(fields.get("title") or "")
     return Article(
         url=page.url,
-        title=repair(fields.get("title") or page.feed_title or ""),
-        text=repair(fields["text"]),
+        title=title or repair(page.feed_title or ""),
+        text=fields["text"] if fields.get("repaired") else repair(fields["text"]),
         source=page.source,
         published=fields.get("published") or page.feed_published or None,
         language=fields.get("language"),

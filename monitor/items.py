@@ -65,6 +65,7 @@ class Article:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    body_gz: bytes = b""  # `body` gzipped, when a worker did it (the store does it otherwise)
     mentions: list[Mention] = field(default_factory=list)
     sketch: list[int] | None = None  # stories.sketch of the text, when a worker computed it
 

@@ -8,9 +8,10 @@ from email.utils import parsedate_to_datetime
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefreshMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 
 from .run import RunExtension
 
@@ -234,3 +235,26 @@ def _retry_after(response: Response) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+
+
+# Four bytes per character at most: Scrapy looks for a refresh in the first 4,096 characters.
+_REFRESH_WINDOW = 4 * 4096
+_REFRESH = re.compile(rb"(?i)refresh")
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16 and UTF-32: "refresh" would not be ASCII bytes
+
+
+class MetaRefreshMiddleware(ScrapyMetaRefreshMiddleware):
+    """Scrapy's `<meta http-equiv="refresh">` redirects, without decoding the pages that hold none.
+
+    Scrapy decodes every HTML response to look (charset_normalizer when nothing declares a
+    charset): on the reactor's process, for a page the extraction worker decodes again.
+    In an ASCII-compatible encoding a refresh has the ASCII bytes "refresh"; a page
+    without them (and without NUL bytes or a UTF-16/32 byte-order mark) cannot refresh.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        head = response.body[:_REFRESH_WINDOW]
+        if isinstance(response, HtmlResponse) and not _REFRESH.search(head) and b"\x00" not in head \
+                and not head.startswith(_WIDE_BOMS):
+            return response
+        return super().process_response(request, response)

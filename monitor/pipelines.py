@@ -19,6 +19,7 @@ from .extract import build_article
 from .items import Article, Mention, Page, Recheck
 from .match.article import article_mentions
 from .run import RunExtension
+from .urls import url_key
 from .workers import ExtractionPool, PageFailed, default_workers
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class ExtractPipeline(_Stage):
         workers = self.crawler.settings.getint("MONITOR_EXTRACT_WORKERS", default_workers())
         crawl = self.run.config.crawl
         self.pool = ExtractionPool(workers, self.run.config.people, crawl.extract_timeout, crawl.worker_memory_mb)
+        self.given_up = page_failures.given_up_keys(self.run.archive.db)  # read once, not once per page
 
     def close_spider(self) -> None:
         self.pool.close()
@@ -70,11 +72,15 @@ class ExtractPipeline(_Stage):
         if isinstance(item, Recheck):
             return await self.extract_recheck(item)
         self.run.count("pages")
-        gave_up = bool(item.html) and page_failures.given_up(self.run.archive.db, item.url)
+        # The page's bytes go to a worker, which decodes them (item.html: a spider decoded it already).
+        has_page = bool(item.body or item.html)
+        gave_up = has_page and url_key(item.url) in self.given_up
         fields = None
-        if item.html and not gave_up:
+        if has_page and not gave_up:
             try:
-                fields = await self.pool.extract(item.html, item.final_url or item.url)
+                body = item.body or item.html.encode("utf-8")
+                content_type = item.headers.get("Content-Type", "") if item.body else "text/html; charset=utf-8"
+                fields = await self.pool.extract(body, content_type, item.final_url or item.url)
             except PageFailed as failure:
                 if not page_failed(self.run, item, failure.reason):
                     raise DropItem(f"{item.url}: {failure.reason}") from None
@@ -89,6 +95,8 @@ class ExtractPipeline(_Stage):
             raise DropItem(f"{item.url}: no article text found")
         if article.text_from == "page":
             article.sketch = fields["sketch"]  # computed by the worker
+        if fields and item.body:
+            article.body_gz = fields["body_gz"]
         return article
 
     async def extract_recheck(self, item: Recheck) -> Recheck:
@@ -98,9 +106,9 @@ class ExtractPipeline(_Stage):
         last = last_kept(self.run.archive.db, item.article_id)
         try:
             # Bytes, as they were kept: trafilatura finds the encoding the same way for both versions.
-            item.fields = await self.pool.extract(item.fetched.body, item.fetched.final_url)
+            item.fields = await self.pool.extract(item.fetched.body, None, item.fetched.final_url)
             if last is not None:
-                item.before = await self.pool.extract(*last)
+                item.before = await self.pool.extract(last[0], None, last[1])
         except PageFailed as failure:
             item.failure = failure.reason
         return item

@@ -16,6 +16,9 @@ USER_AGENT = "mention-monitor/0.1 (+https://github.com/mention-monitor/mention-m
 # Politeness: per-domain concurrency, a delay that AutoThrottle adapts to the server.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many asyncio tasks for every callback's output; an article page
+# yields one item, so the default 100 costs ~100 tasks per page for nothing.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -61,6 +64,9 @@ DOWNLOADER_MIDDLEWARES = {
     # After decompression (590), before meta refresh (580) and retries (550): a bot
     # wall answered with 503 is reported at once, not retried.
     "monitor.middlewares.ResponseCheckMiddleware": 585,
+    # Scrapy's, but it does not decode pages that cannot hold a refresh (the workers decode).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "monitor.middlewares.MetaRefreshMiddleware": 580,
 }
 
 # Article pages already in the archive are dropped here, by their canonical URL key.

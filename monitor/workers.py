@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gzip
 import multiprocessing
 import os
 import resource
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from pebble import ProcessExpired, ProcessPool
 
 from .archive.stories import sketch
+from .charset import decode_page, repair
 from .errors import MonitorError
 from .extract import extract_fields
 from .items import Mention, Person
@@ -60,12 +62,27 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def extract_page(html: str, url: str) -> dict | None:
-    """`extract_fields`, plus the text's story sketch (the store needs it; it costs as much as matching)."""
+def extract_page(body: bytes, content_type: str | None, url: str) -> dict | None:
+    """A page's `extract_fields` and its text's story sketch, from the bytes received.
+
+    With its response's Content-Type the page is decoded here (monitor/charset.py), its
+    title and text repaired and its body compressed for the evidence kept, so none of that
+    keeps the reactor's process busy; the sketch is then of the repaired text, the one
+    stored. With None (a re-check and the version kept before it) trafilatura finds the
+    encoding itself, the same way for both.
+    """
     _inject_faults(url)
-    fields = extract_fields(html, url)
+    if content_type is None:
+        fields = extract_fields(body, url)
+        if fields:
+            fields["sketch"] = sketch(fields["text"])
+        return fields
+    fields = extract_fields(decode_page(body, content_type, url), url)
     if fields:
+        fields["title"], fields["text"] = repair(fields["title"]), repair(fields["text"])
+        fields["repaired"] = True
         fields["sketch"] = sketch(fields["text"])
+        fields["body_gz"] = gzip.compress(body, compresslevel=6)
     return fields
 
 
@@ -117,7 +134,7 @@ def _match(title: str, text: str) -> list[Mention]:
 
 
 class ExtractionPool:
-    """`await pool.extract(html, url)` and `await pool.match(title, text)` run in worker processes.
+    """`await pool.extract(body, content_type, url)` and `await pool.match(title, text)` run in worker processes.
 
     Either raises `PageFailed` when the page killed, hung or exhausted its worker (which
     is replaced). With `workers=0` extraction runs in this process instead (simpler to
@@ -144,10 +161,11 @@ class ExtractionPool:
         return ProcessPool(max_workers=self.workers, max_tasks=TASKS_PER_WORKER, initializer=_init_worker,
                            initargs=self._initargs, context=context)
 
-    async def extract(self, html: str, url: str) -> dict | None:
+    async def extract(self, body: bytes, content_type: str | None, url: str) -> dict | None:
+        """`extract_page` of a response's body, decoded by its Content-Type header and its bytes."""
         if self._pool is None:
-            return extract_page(html, url)
-        return await self._run(extract_page, html, url)
+            return extract_page(body, content_type, url)
+        return await self._run(extract_page, body, content_type, url)
 
     async def match(self, title: str, text: str) -> list[Mention]:
         """Mentions in an article; only when `matches_in_workers` (else match in the caller's process)."""

@@ -23,7 +23,6 @@ from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from monitor.charset import page_text
 from monitor.errors import ConfigError
 from monitor.feeds import FeedEntry
 from monitor.items import Page
@@ -159,7 +158,7 @@ class SourceSpider(scrapy.Spider):
             reason = not_html_reason(response) or "not a text page"
             yield from self._fallback_or_error(response.request, reason)
             return
-        yield self.page(response.request, html=page_text(response), response=response)
+        yield self.page(response.request, html="", response=response)  # a worker decodes the body
 
     def article_failed(self, failure: Failure):
         request = failure.request

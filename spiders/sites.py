@@ -7,8 +7,6 @@ from urllib.parse import urlsplit
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
-from monitor.charset import page_text
-
 from .base import SourceSpider
 
 
@@ -33,7 +31,7 @@ class SitesSpider(SourceSpider):
             return
         site = self.run.config.sites[meta["site"]]
         if meta.get("article"):
-            yield self.page(response.request, html=page_text(response), response=response)
+            yield self.page(response.request, html="", response=response)  # a worker decodes the body
         if meta["depth_left"] <= 0:
             return
         # netloc, not hostname: Scrapy compares domains with the port included.

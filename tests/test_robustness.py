@@ -377,7 +377,9 @@ def test_sigkill_mid_run_then_rerun_leaves_every_article_once(tmp_path, site):
 
     def slow(n: int):
         def handler(h) -> None:
-            time.sleep(0.2)
+            # Answers spread over 4 s: the store commits a batch every 500 ms (at most), so
+            # storing spans several batches and the kill lands between two of them.
+            time.sleep(0.2 + 0.1 * n)
             body = good_page(n).encode()
             h.send_response(200)
             h.send_header("Content-Type", "text/html; charset=utf-8")

@@ -34,14 +34,15 @@ GONE = (404, 410)
 def due_rechecks(db: Database, days: tuple[float, ...], now: datetime | None = None) -> list[dict]:
     """Articles (id, url) whose next scheduled re-check has come: the n-th check is due `days[n]` after first fetch.
 
-    Only articles whose page response was kept (those that yielded a mention) are watched.
-    A monitor that was off catches up one check per run.
+    Only articles that name someone (at fetch time or found later by `monitor rematch`) and
+    whose page response was kept are watched. A monitor that was off catches up one check
+    per run; a mention rematch finds in an old article joins with its overdue checks.
     """
     now = now or datetime.now(timezone.utc)
     rows = db.query(
         "select a.id, a.url, a.fetched_at, (select count(*) from checks c where c.article_id = a.id) as done "
         "from articles a where exists (select 1 from responses r where r.article_id = a.id and r.kind = 'first') "
-        "order by a.id")
+        "and exists (select 1 from mentions m where m.article_id = a.id) order by a.id")
     due = []
     for row in rows:
         if row["done"] >= len(days) or not row["fetched_at"]:

@@ -87,6 +87,7 @@ def _manifest(db: Database, mention: dict, article: dict, first: dict | None, la
                         [mention["person_id"], article["id"]]).fetchone()
     checks = db.query("select checked_at, status, http_status, sha256, mentions_present, note from checks "
                       "where article_id = ? order by id", [article["id"]])
+    run = db.execute("select command from runs where id = ?", [mention.get("run_id")]).fetchone()
     return {
         "format": FORMAT,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -96,6 +97,8 @@ def _manifest(db: Database, mention: dict, article: dict, first: dict | None, la
             "score": mention["score"], "form": mention["form"], "context": json.loads(mention["context"] or "[]"),
             "snippet": mention["snippet"], "first_for_person": bool(mention["first_for_person"]),
             "found_at": mention["created_at"], "vanished_at": mention.get("vanished_at"),
+            # "run": in the page when it was fetched; "rematch": later, in the text stored then.
+            "found_by": run[0] if run else None,
             "review": dict(zip(("verdict", "note", "reviewed_at"), review, strict=True)) if review else None,
         },
         "article": {
@@ -104,11 +107,22 @@ def _manifest(db: Database, mention: dict, article: dict, first: dict | None, la
             "language": article["language"], "fetched_at": article["fetched_at"], "text_from": article["text_from"],
         },
         "response": {"file": "original.html", **_response_fields(first)} if first else None,
-        "note": None if first else "no page response was stored: the text came from the feed entry (text.txt)",
+        "note": _note(article, first),
         "rechecks": [{"file": name, **_response_fields(r)} for name, r in later],
         "checks": [dict(c) for c in checks],
         "files": {name: {"sha256": _sha256(data), "bytes": len(data)} for name, data in files.items()},
     }
+
+
+def _note(article: dict, first: dict | None) -> str | None:
+    """Where text.txt came from when there is no original.html to show it."""
+    if first is not None:
+        return None
+    if article["text_from"] == "feed":
+        return "no page response was stored: the text came from the feed entry (text.txt)"
+    return (f"no page response was stored: text.txt is the text extracted from the page fetched at "
+            f"{article['fetched_at']}, whose response was not kept (archives before rematch evidence kept "
+            "only the responses of pages that named someone when fetched)")
 
 
 def _response_fields(response: dict) -> dict:

@@ -14,10 +14,9 @@ from ..urls import url_key
 from .store import utcnow
 
 
-def given_up(db: Database, url: str) -> bool:
-    """True when `url` failed its worker `page_attempts` times already."""
-    row = db.execute("select given_up_at from page_failures where url_key = ?", [url_key(url)]).fetchone()
-    return bool(row and row[0])
+def given_up_keys(db: Database) -> set[str]:
+    """The URL keys (monitor/urls.py `url_key`) of every page given up on: a run reads them once."""
+    return {row[0] for row in db.execute("select url_key from page_failures where given_up_at is not null")}
 
 
 def record_failure(db: Database, url: str, source: str, reason: str, attempts_allowed: int) -> int:

@@ -519,3 +519,18 @@ def m010_alert_queue(db: Database) -> None:
         from reviews r join articles a on a.id = r.article_id
         where r.verdict = 'rejected'
     """)
+
+
+@migrations()
+def m011_rematch_state(db: Database) -> None:
+    """Which watchlist entries `monitor rematch` still has to search the archive for (monitor/rematch.py)."""
+    # When the entry's name, aliases, context or exclude words last changed (or it was
+    # added, or came back to the watchlist): articles fetched before then were matched
+    # against an older entry, or none.
+    db["people"].add_column("changed_at", str)
+    # The last article id stored before then: articles up to it are the ones to search.
+    db["people"].add_column("articles_before", int)
+    # The `changed_at` a rematch last searched the archive for; equal to it: nothing to do.
+    db["people"].add_column("rematched_at", str)
+    db.execute("update people set changed_at = added_at, articles_before = case when added_at is null then null "
+               "else coalesce((select max(a.id) from articles a where a.fetched_at <= people.added_at), 0) end")

@@ -88,12 +88,15 @@ class Archive:
         wanted = {person.name: _person_row(person) for person in people}
         now = utcnow()
         with self.db.atomic():
-            new = [{**row, "added_at": now} for name, row in wanted.items() if name not in stored]
+            # What `monitor rematch` needs to search for a new or changed entry (monitor/rematch.py).
+            last = self.db.execute("select coalesce(max(id), 0) from articles").fetchone()[0]
+            change = {"changed_at": now, "articles_before": last}
+            new = [{**row, "added_at": now, **change} for name, row in wanted.items() if name not in stored]
             self.db["people"].insert_all(new)
             for name, row in wanted.items():
                 current = stored.get(name)
                 if current is not None and tuple(current[: len(fields)]) != tuple(row[f] for f in fields):
-                    self.db["people"].update(current[-1], row)
+                    self.db["people"].update(current[-1], {**row, **_rematch_due(current, row, change)})
             gone = [row[-1] for name, row in stored.items() if name not in wanted and row[7]]
             for person_id in gone:
                 self.db["people"].update(person_id, {"active": 0})
@@ -164,7 +167,7 @@ class Archive:
         self.db["story_keys"].insert_all({"key": k, "article_id": article_id} for k in keys)
         self.db["articles"].update(article_id, {"story_id": story_id})
         mention_ids, queued = self._add_mentions(article_id, story_id, article, mentions, people_ids, now, run_id)
-        if mention_ids and article.body:
+        if article.body:  # every page's, so a mention `monitor rematch` finds later has its evidence too
             self._keep_response(article_id, article)
         return Saved(article_id, True, tuple(mention_ids), queued)
 
@@ -285,7 +288,7 @@ class Archive:
                 "final_url": article.final_url or article.url,
                 "status": article.status,
                 "headers": json.dumps(article.headers, ensure_ascii=False),
-                "body_gz": gzip.compress(article.body),
+                "body_gz": article.body_gz or gzip.compress(article.body),
                 "sha256": hashlib.sha256(article.body).hexdigest(),
                 "fetched_at": article.fetched_at,
                 "kind": "first",
@@ -397,6 +400,12 @@ class Batch:
 
     def _save(self, batch: list[Article]) -> list[Saved]:
         return self.archive.save_articles([(a, a.mentions) for a in batch], self.people_ids, self.run_id)
+
+
+def _rematch_due(current: tuple, row: dict, change: dict) -> dict:
+    """`change` for an entry whose matching fields changed or that came back: `monitor rematch` searches again."""
+    matching = (row["name"], row["aliases"], row["context"], row["exclude"])
+    return change if tuple(current[:4]) != matching or not current[7] else {}
 
 
 def _person_row(person: Person) -> dict:
