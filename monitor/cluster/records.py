@@ -12,12 +12,14 @@ from dataclasses import asdict, fields
 
 from ..items import Article, Mention, Person
 
-_ARTICLE_FIELDS = [f.name for f in fields(Article) if f.name not in ("mentions", "body")]
+_ARTICLE_FIELDS = [f.name for f in fields(Article) if f.name != "mentions"]
+_BYTES_FIELDS = {f.name for f in fields(Article) if f.type in ("bytes", bytes)}  # base64 in the record
 
 
 def article_record(article: Article, cycle: str) -> str:
     data = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
-    data["body"] = base64.b64encode(article.body).decode("ascii")
+    for name in _BYTES_FIELDS:
+        data[name] = base64.b64encode(data[name]).decode("ascii")
     data["mentions"] = [
         {**{k: v for k, v in asdict(m).items() if k != "person"}, "person": m.person.name} for m in article.mentions
     ]
@@ -42,7 +44,9 @@ def read_article(data: dict, people: dict[str, Person]) -> tuple[Article, list[s
         values["context"] = tuple(values.get("context") or ())
         mentions.append(Mention(person=person, **values))
     values = {name: data.get(name) for name in _ARTICLE_FIELDS if name in data}
-    article = Article(**values, body=base64.b64decode(data.get("body") or ""), mentions=mentions)
+    for name in _BYTES_FIELDS & set(values):
+        values[name] = base64.b64decode(values[name] or "")
+    article = Article(**values, mentions=mentions)
     return article, unknown
 
 
