@@ -132,6 +132,42 @@ def run(config_path: str | None, no_alerts: bool, verbose: bool) -> None:
         sys.exit(1)
 
 
+@cli.command(short_help="Be one crawl node of a cluster ([cluster]; pushes to Redis).")
+@config_option
+@click.option("-v", "--verbose", is_flag=True, help="Show each page and decision on stderr (never article text).")
+def crawl(config_path: str | None, verbose: bool) -> None:
+    """One crawl node of a cluster: fetch, extract and match, and push the results to Redis.
+
+    Needs [cluster] in the config. Any number of machines may run it at once: they share
+    one queue; the first opens the cycle and queues the sources. Exits once the cycle's
+    queue is drained. `monitor ingest` stores the results and alerts.
+    """
+    from .cluster.crawl import crawl_node
+
+    summary = crawl_node(load_config(config_path), verbose=verbose)
+    click.echo(summary.line())
+    if summary.interrupted:
+        sys.exit(1)
+
+
+@cli.command(short_help="Store what crawl nodes pushed, and alert ([cluster]).")
+@config_option
+@click.option("--follow", is_flag=True, help="Keep running, storing and alerting as results arrive (Ctrl-C stops).")
+def ingest(config_path: str | None, follow: bool) -> None:
+    """The archive's one writer in a cluster: store what `monitor crawl` nodes pushed to Redis, then alert.
+
+    Drains what is waiting and exits (cron-friendly); --follow keeps running.
+    Holds the archive's lock like `monitor run` (exit 75 if another holds it).
+    """
+    from .cluster.ingest import ingest as ingest_results
+
+    summary = ingest_results(load_config(config_path), deliver=_deliver(), follow=follow)
+    click.echo(summary.line())
+    if summary.alerts is not None:
+        for line in summary.alerts.lines():
+            click.echo(line)
+
+
 @cli.command(short_help="Find the watched people in text files.")
 @config_option
 @click.option("--person", "people", multiple=True,

@@ -10,6 +10,7 @@ from .model import (
     AlertSettings,
     AppriseSettings,
     ArchiveSettings,
+    ClusterSettings,
     Config,
     CrawlSettings,
     EmailSettings,
@@ -24,7 +25,7 @@ from .model import (
 from .read import load_config, resolve_config_path
 
 __all__ = [
-    "DEFAULT_USER_AGENT", "SEARCH_SERVICES", "AlertSettings", "AppriseSettings", "ArchiveSettings", "Config",
-    "CrawlSettings", "EmailSettings", "EvidenceSettings", "FeedSource", "FileChannelSettings", "SearchSource",
+    "DEFAULT_USER_AGENT", "SEARCH_SERVICES", "AlertSettings", "AppriseSettings", "ArchiveSettings", "ClusterSettings",
+    "Config", "CrawlSettings", "EmailSettings", "EvidenceSettings", "FeedSource", "FileChannelSettings", "SearchSource",
     "SiteSource", "SitemapSource", "SlackSettings", "load_config", "resolve_config_path",
 ]

@@ -143,6 +143,14 @@ class ArchiveSettings:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    # The environment variable holding the Redis URL (it may carry a password: never in the config).
+    redis_url_env: str = "REDIS_URL"
+    # A `monitor crawl` node silent this long is taken for dead: its requests go back in the queue.
+    node_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     database: Path
@@ -156,6 +164,7 @@ class Config:
     people_file: Path | None = None
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    cluster: ClusterSettings | None = None  # `[cluster]`: `monitor crawl` nodes and `monitor ingest`
 
     @property
     def lock_path(self) -> Path:

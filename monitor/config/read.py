@@ -20,6 +20,7 @@ from .model import (
     SEARCH_SERVICES,
     AlertSettings,
     ArchiveSettings,
+    ClusterSettings,
     Config,
     CrawlSettings,
     EmailSettings,
@@ -41,7 +42,7 @@ else:  # pragma: no cover
 
 TOP_KEYS = {
     "database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts", "evidence", "serve",
-    "archive",
+    "archive", "cluster",
 }
 PERSON_KEYS = {"name", "aliases", "context", "exclude", "search", "notes", "min_score", "notify_email"}
 
@@ -102,6 +103,7 @@ class _Reader(Checker):
             people_file=people_path,
             evidence=self.evidence(data.get("evidence", {})),
             archive=self.archive(data.get("archive", {})),
+            cluster=self.cluster(data["cluster"]) if "cluster" in data else None,
         )
 
     def person(self, data: dict, index: int) -> Person:
@@ -224,6 +226,17 @@ class _Reader(Checker):
         days = ArchiveSettings().keep_history_days
         return ArchiveSettings(keep_history_days=self.number(data, "keep_history_days", "archive.", days, "archive",
                                                              minimum=1))
+
+    def cluster(self, data: Any) -> ClusterSettings:
+        if not isinstance(data, dict):
+            raise self.fail("cluster", "must be a [cluster] table")
+        self.check_keys(data, {"redis_url_env", "node_timeout"}, "cluster.", "cluster")
+        default = ClusterSettings()
+        env = self.string(data, "redis_url_env", "cluster.", "cluster", default=default.redis_url_env)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
+            raise self.fail("cluster.redis_url_env", f"must name an environment variable, got {env!r}", "cluster")
+        timeout = self.number(data, "node_timeout", "cluster.", default.node_timeout, "cluster", minimum=1)
+        return ClusterSettings(redis_url_env=env, node_timeout=timeout)
 
     def evidence(self, data: Any) -> EvidenceSettings:
         if not isinstance(data, dict):
