@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from .archive.health import queue_health_notices, source_problems
@@ -112,17 +112,8 @@ def run_cycle(
 def crawl(config: Config, run_id: int, archive: Archive, verbose: bool = False) -> RunSummary:
     """Run the `monitor` spider over every source, in this process."""
     open_run(archive, run_id, config)
-    settings = scrapy_settings(config, run_id, verbose)
-    # Live progress on stderr: lines with -v, a self-overwriting line on a terminal.
-    settings.set("MONITOR_PROGRESS", "lines" if verbose else "bar" if sys.stderr.isatty() else "", priority="cmdline")
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler("monitor")
-    process.crawl(crawler)
-    process.start()
-    if not _started(crawler):
-        # Scrapy logs the failure and returns; without this the run would "succeed"
-        raise MonitorError("the crawl could not start (Scrapy's error is above; run with -v for more)")
-    counts = {k[len(STATS_PREFIX):]: v for k, v in crawler.stats.get_stats().items() if k.startswith(STATS_PREFIX)}
+    crawler = run_monitor_spider(scrapy_settings(config, run_id, verbose), verbose)
+    counts = monitor_counts(crawler)
     problems = source_problems(archive.db, run_id)
     queue_health_notices(archive.db, run_id, problems, config.alerts)  # once per episode, sent with the mentions
     return RunSummary(
@@ -142,6 +133,25 @@ def crawl(config: Config, run_id: int, archive: Archive, verbose: bool = False) 
         interrupted=crawler.stats.get_value("finish_reason") != "finished",
     )
 
+
+
+def run_monitor_spider(settings: Settings, verbose: bool = False) -> Crawler:
+    """Run the `monitor` spider to its end in this process; the crawler, for its stats."""
+    # Live progress on stderr: lines with -v, a self-overwriting line on a terminal.
+    settings.set("MONITOR_PROGRESS", "lines" if verbose else "bar" if sys.stderr.isatty() else "", priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler("monitor")
+    process.crawl(crawler)
+    process.start()
+    if not _started(crawler):
+        # Scrapy logs the failure and returns; without this the run would "succeed"
+        raise MonitorError("the crawl could not start (Scrapy's error is above; run with -v for more)")
+    return crawler
+
+
+def monitor_counts(crawler: Crawler) -> dict[str, int]:
+    """The run's own counts from Scrapy's stats (`monitor/pages` -> `pages`, ...)."""
+    return {k[len(STATS_PREFIX):]: v for k, v in crawler.stats.get_stats().items() if k.startswith(STATS_PREFIX)}
 
 def _started(crawler) -> bool:
     """The crawl got as far as opening its run (the extension manager and RunExtension exist)."""

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from scrapy.crawler import CrawlerProcess
-
 from ..config import Config
-from ..errors import MonitorError
-from ..run import STATS_PREFIX
-from ..runner import _started, scrapy_settings
+from ..runner import monitor_counts, run_monitor_spider, scrapy_settings
 from .connection import cluster_settings, connect, redis_url
 
 
@@ -53,17 +48,10 @@ def crawl_node(config: Config, verbose: bool = False) -> NodeSummary:
     scratch = Path(tempfile.mkdtemp(prefix="monitor-node-"))
     try:
         settings = scrapy_settings(config, None, verbose)
-        settings.set("MONITOR_PROGRESS", "lines" if verbose else "bar" if sys.stderr.isatty() else "",
-                     priority="cmdline")
         apply_node_settings(settings, redis_url(config), node, scratch, settings_of_cluster.node_timeout)
-        process = CrawlerProcess(settings)
-        crawler = process.create_crawler("monitor")
-        process.crawl(crawler)
-        process.start()
-        if not _started(crawler):
-            raise MonitorError("the crawl could not start (Scrapy's error is above; run with -v for more)")
+        crawler = run_monitor_spider(settings, verbose)
         stats = crawler.stats
-        counts = {k[len(STATS_PREFIX):]: v for k, v in stats.get_stats().items() if k.startswith(STATS_PREFIX)}
+        counts = monitor_counts(crawler)
         return NodeSummary(
             node=node,
             cycle=stats.get_value("monitor/cluster/cycle") or "",
