@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import gzip
+import logging
 import multiprocessing
 import os
 import resource
@@ -40,6 +41,11 @@ MATCH_IN_WORKERS_MAX_PEOPLE = 2_000
 TASKS_PER_WORKER = 500
 # Seconds past crawl.extract_timeout with no page finished and a page waiting: the pool is stuck.
 STALL_GRACE = 30.0
+# How long closing waits for pebble's threads to end; a pool wedged by a dead worker never
+# lets them, and a run must still end (its workers exit with it: _exit_with_run).
+CLOSE_WAIT = 10.0
+
+logger = logging.getLogger(__name__)
 # Fault injection for tests and drills, read only by worker processes: `kill:/poison;hang:/slow;memory:/big`
 # makes a worker SIGKILL itself, hang, or allocate without end on a page whose URL contains the text.
 FAULTS_ENV = "MONITOR_WORKER_FAULTS"
@@ -225,13 +231,25 @@ class ExtractionPool:
         """A new pool instead of `broken`, unless another page replaced it already."""
         if self._pool is broken:
             self._pool = self._new_pool()
-            broken.stop()
-            broken.join()
+            _stop(broken, wait=0)  # never on the reactor's time: a wedged pool's join never returns
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.stop()
-            self._pool.join()
+        if self._pool is not None and not _stop(self._pool, wait=CLOSE_WAIT):
+            logger.warning("the extraction pool did not stop within %g s; its workers end with the run", CLOSE_WAIT)
+
+
+def _stop(pool: ProcessPool, wait: float) -> bool:
+    """Stop a pool and join it for at most `wait` seconds; True if it ended.
+
+    pebble's join waits, without a time limit, for its scheduler thread, which blocks for
+    good when a worker was killed while holding the channel's lock: the join runs in a
+    daemon thread so the run is never held by it.
+    """
+    pool.stop()
+    joiner = threading.Thread(target=pool.join, name="pebble-join", daemon=True)
+    joiner.start()
+    joiner.join(wait)
+    return not joiner.is_alive()
 
 
 class BrokenPool(Exception):
