@@ -41,6 +41,7 @@ MATCH_IN_WORKERS_MAX_PEOPLE = 2_000
 TASKS_PER_WORKER = 500
 # Seconds past crawl.extract_timeout with no page finished and a page waiting: the pool is stuck.
 STALL_GRACE = 30.0
+WATCH_EVERY = 2.0  # how often a waiting page looks at its future (cheap: a few per page)
 # How long closing waits for pebble's threads to end; a pool wedged by a dead worker never
 # lets them, and a run must still end (its workers exit with it: _exit_with_run).
 CLOSE_WAIT = 10.0
@@ -211,19 +212,28 @@ class ExtractionPool:
                 f"extraction needed more than {self.memory_mb} MB (crawl.worker_memory_mb)") from None
 
     async def _watch(self, waiting: asyncio.Future, future, pool: ProcessPool):
-        """Await a page's result; a pool where no worker takes work for too long counts as broken.
+        """Await a page's result; a page or a pool that stops answering is given up on.
 
         A worker killed while it held pebble's task-queue lock leaves the others unable to
-        take a page, for ever. Each page is limited to `timeout`, so when nothing at all has
-        finished for longer than that and this page has not started, the pool is stuck.
+        take a page, for ever: when nothing at all has finished for longer than a page may
+        take and this page has not started, the pool is stuck. And pebble can lose the page
+        a killed worker held (no result and no ProcessExpired): a page running for longer
+        than its limit plus a grace is given up on, so no page holds a run for ever.
         """
         stall = self.timeout + STALL_GRACE
+        running_since = None
         while True:
-            done, _ = await asyncio.wait({waiting}, timeout=stall)
+            done, _ = await asyncio.wait({waiting}, timeout=min(stall, WATCH_EVERY))
             if done:
                 self._last_progress = time.monotonic()
                 return waiting.result()
-            if not future.running() and time.monotonic() - self._last_progress > stall:
+            now = time.monotonic()
+            if future.running():
+                running_since = running_since or now
+                if now - running_since > stall:
+                    waiting.cancel()
+                    raise PageFailed(f"the extraction worker died or hung: no answer in {stall:g} s")
+            elif now - self._last_progress > stall:
                 waiting.cancel()
                 raise BrokenPool(f"no worker took a page for {stall:g} s", pool)
 

@@ -73,8 +73,10 @@ def test_a_worker_sigkilled_mid_run_is_replaced_and_the_run_stores_every_other_p
             run.communicate()
     assert run.returncode == 0, err
     died = [url for url, reason in query(tmp_path, "select url, reason from fetch_errors")
-            if "extraction worker died (killed by SIGKILL)" in reason]
-    assert len(died) <= 1  # the page the killed worker held, if it held one
+            if "extraction worker died" in reason]
+    # The page the killed worker held, if it held one: reported as killed, or, when pebble
+    # lost track of it, given up on after crawl.extract_timeout plus a grace ("died or hung").
+    assert len(died) <= 1
     assert stored_paths(tmp_path) == {p.lstrip("/") for p in paths} - {url.rsplit("/", 1)[1] for url in died}
     assert query(tmp_path, "select status from runs") == [("ok",)]
     assert not alive(killed)
