@@ -108,11 +108,15 @@ def browser(tmp_path_factory):
     if binary:
         options.binary_location = binary
     # The browser runs in Chicago too: dates on the dashboard must still be UTC days.
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER, env={**os.environ, "TZ": "America/Chicago"})
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+    # ChromeDriver's log goes to a file we own and close: Selenium 4.11 (our floor) opens
+    # /dev/null for it and never closes it, and that ResourceWarning fails a later test.
+    with open(tmp_path_factory.mktemp("chromedriver") / "chromedriver.log", "wb") as log:
+        service = webdriver.ChromeService(executable_path=CHROMEDRIVER, log_output=log,
+                                          env={**os.environ, "TZ": "America/Chicago"})
+        driver = webdriver.Chrome(options=options, service=service)
+        driver.set_page_load_timeout(60)
+        yield driver
+        driver.quit()
 
 
 def _person_id(archive: Path, name: str) -> int:
