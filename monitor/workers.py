@@ -157,16 +157,21 @@ class ExtractionPool:
         self.matches_in_workers = workers > 0 and 0 < len(people) <= MATCH_IN_WORKERS_MAX_PEOPLE
         self._initargs = (tuple(people) if self.matches_in_workers else (), os.getpid(), memory_mb)
         self._last_progress = time.monotonic()  # when a page last came back from the pool
-        self._pool = self._new_pool() if workers > 0 else None
+        self._pool: ProcessPool | None = None
+        self._pool_started: concurrent.futures.Future | None = None
+        if workers > 0:
+            self._pool, self._pool_started = self._new_pool()
 
-    def _new_pool(self) -> ProcessPool:
+    def _new_pool(self) -> tuple[ProcessPool, concurrent.futures.Future]:
+        """A pool, and a future that is done once its workers have been launched."""
         # forkserver, not fork: forking a process that runs the reactor's threads is unsafe.
         # The server imports trafilatura and the matcher once; each worker (and each
         # replacement) forks from it ready to work instead of spending a second on imports.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
-        return ProcessPool(max_workers=self.workers, max_tasks=TASKS_PER_WORKER, initializer=_init_worker,
+        pool = ProcessPool(max_workers=self.workers, max_tasks=TASKS_PER_WORKER, initializer=_init_worker,
                            initargs=self._initargs, context=context)
+        return pool, _start_in_background(pool)
 
     async def extract(self, body: bytes, content_type: str | None, url: str) -> dict | None:
         """`extract_page` of a response's body, decoded by its Content-Type header and its bytes."""
@@ -194,7 +199,9 @@ class ExtractionPool:
                 raise MonitorError(f"the extraction workers cannot start or keep running: {error}") from None
 
     async def _schedule(self, function, args: tuple):
-        pool = self._pool
+        pool, started = self._pool, self._pool_started
+        if not started.done():
+            await asyncio.wrap_future(started)
         try:
             future = pool.schedule(function, args=args, timeout=self.timeout)
         except RuntimeError as error:  # the pool broke before this page was handed over
@@ -240,12 +247,38 @@ class ExtractionPool:
     def _replace(self, broken: ProcessPool) -> None:
         """A new pool instead of `broken`, unless another page replaced it already."""
         if self._pool is broken:
-            self._pool = self._new_pool()
+            self._pool, self._pool_started = self._new_pool()
             _stop(broken, wait=0)  # never on the reactor's time: a wedged pool's join never returns
 
     def close(self) -> None:
         if self._pool is not None and not _stop(self._pool, wait=CLOSE_WAIT):
             logger.warning("the extraction pool did not stop within %g s; its workers end with the run", CLOSE_WAIT)
+
+
+def _start_in_background(pool: ProcessPool) -> concurrent.futures.Future:
+    """Launch a pool's workers in a thread; the future is done when they are launched.
+
+    pebble launches them in the first `schedule()`, and each launch waits for the
+    forkserver: for its imports the first time, for a fork under load later. On the
+    reactor's thread that wait (measured at 1-4 s with five runs sharing two cores) holds
+    every download in flight, and past `crawl.timeout` they all fail at once.
+    """
+    started: concurrent.futures.Future = concurrent.futures.Future()
+
+    def start() -> None:
+        try:
+            pool.schedule(_ready)
+        except RuntimeError:
+            pass  # the pool broke at once: the page's own schedule() says so (BrokenPool)
+        finally:
+            started.set_result(None)
+
+    threading.Thread(target=start, name="pebble-start", daemon=True).start()
+    return started
+
+
+def _ready() -> None:
+    """The no-op task that makes pebble start a pool."""
 
 
 def _stop(pool: ProcessPool, wait: float) -> bool:

@@ -297,8 +297,7 @@ def _reason(failure: Failure) -> str:
             return "too many redirects (a redirect loop?)"
         return "forbidden by robots.txt" if "robots.txt" in text else text or "skipped"
     if isinstance(error, DownloadTimeoutError):
-        took = re.search(r"longer than ([\d.]+) seconds", text)
-        return f"timed out after {took.group(1) if took else '?'} s (crawl.timeout)"
+        return f"timed out after {_timeout_of(failure, text)} s (crawl.timeout)"
     if isinstance(error, DownloadCancelledError):
         size = re.search(r"max size \((\d+)\)", text)
         cap = f" of {int(size.group(1)) / 1048576:g} MB" if size else ""
@@ -312,3 +311,13 @@ def _reason(failure: Failure) -> str:
         return "connection closed before the whole response arrived (data loss)"
     name = type(error).__name__
     return f"{name}: {text}" if text else name
+
+
+def _timeout_of(failure: Failure, text: str) -> str:
+    """The download timeout that applied, from the request: a timed-out connect's message has none."""
+    request = getattr(failure, "request", None)
+    limit = request.meta.get("download_timeout") if request is not None else None
+    if isinstance(limit, (int, float)):
+        return f"{limit:g}"
+    took = re.search(r"longer than ([\d.]+) seconds", text)
+    return took.group(1) if took else "?"
