@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,6 +156,7 @@ class RunExtension:
         # Feeds, sitemaps and child sitemaps asked for this run: a sitemap index that lists
         # itself, or A -> B -> A, is asked once (the configured URLs bypass the dupefilter).
         self.visited: set[str] = set()
+        self.child_sitemaps: Counter[str] = Counter()  # source -> sitemaps its index led to this run
         self.progress: Progress | None = None
         self.closed = False
         self._lock = ExitStack()
@@ -196,6 +198,17 @@ class RunExtension:
         if url in self.visited:
             return False
         self.visited.add(url)
+        return True
+
+    def admit_child_sitemap(self, source: str) -> bool:
+        """True while `source` has led to fewer sitemaps this run than crawl.max_urls_per_source.
+
+        An index may list a new, never-seen index for ever (`?page=N+1`): the visited set
+        cannot end that, a budget per source and run does, like its article budget.
+        """
+        if self.child_sitemaps[source] >= self.config.crawl.max_urls_per_source:
+            return False
+        self.child_sitemaps[source] += 1
         return True
 
     def count(self, key: str, n: int = 1) -> None:

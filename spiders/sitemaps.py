@@ -17,6 +17,9 @@ from monitor.urls import canonical_url
 from .base import SourceSpider
 
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+# Sitemap indexes may not list indexes (sitemaps.org); some sites do, a few levels deep.
+# Deeper than this is a chain with no end: its sitemaps are reported and not followed.
+MAX_INDEX_NESTING = 3
 
 
 class SitemapsSpider(SourceSpider):
@@ -45,9 +48,7 @@ class SitemapsSpider(SourceSpider):
         if not entries:
             self.run.error(source, "sitemap", response.url, "empty sitemap")
         if sitemap.type == "sitemapindex":
-            for entry in entries:
-                if (url := self.entry_url(entry, response)) and self.run.first_visit(url):
-                    yield self.source_request(url, "sitemap", self.parse_sitemap, source=source, conditional=True)
+            yield from self.child_sitemap_requests(entries, response)
             return
         news = _news_fields(body)
         for entry in entries:
@@ -60,6 +61,33 @@ class SitemapsSpider(SourceSpider):
                 continue
             entry = FeedEntry(url, url, title, "", published)
             yield from self.admitted(self.article_request(url, source, "sitemap", entry))
+
+    def child_sitemap_requests(self, entries: list[dict], response: Response):
+        """An index's sitemaps, within MAX_INDEX_NESTING and the source's budget for this run.
+
+        Each sitemap is asked for once per run (an index that lists itself, or A -> B -> A);
+        an index that leads to new indexes without end stops at the nesting limit, and one
+        that lists more sitemaps than crawl.max_urls_per_source stops there: either is
+        reported on the source, so the run ends and its cron lock is let go.
+        """
+        source = response.meta["source"]
+        nesting = response.meta.get("index_nesting", 0) + 1
+        if nesting > MAX_INDEX_NESTING:
+            self.run.error(source, "sitemap", response.url,
+                           f"sitemap index nested more than {MAX_INDEX_NESTING} deep: its sitemaps are not followed")
+            return
+        over_budget = 0
+        for entry in entries:
+            if not (url := self.entry_url(entry, response)) or not self.run.first_visit(url):
+                continue
+            if not self.run.admit_child_sitemap(source):
+                over_budget += 1
+                continue
+            yield self.source_request(url, "sitemap", self.parse_sitemap, source=source, conditional=True,
+                                      index_nesting=nesting)
+        if over_budget:
+            self.run.error(source, "sitemap", response.url,
+                           f"{over_budget} sitemaps over crawl.max_urls_per_source not followed this run")
 
     def entry_url(self, entry: dict, response: Response) -> str | None:
         """One `<loc>` as an absolute http(s) URL, or None after reporting why it is unusable.

@@ -136,3 +136,62 @@ def test_a_huge_sitemap_is_spread_over_runs_and_every_url_is_stored_once(tmp_pat
         assert [(r["status"], r["pages_fetched"]) for r in runs] == [("ok", cap), ("ok", cap), ("ok", total - 2 * cap)]
     finally:
         server.stop()
+
+
+class EndlessIndexServer(LoopbackServer):
+    """/index-N.xml lists /index-(N+1).xml and /urls-N.xml, for every N: a chain with no end."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                server.asked.append(self.path)
+                if m := re.fullmatch(r"/index-(\d+)\.xml", self.path):
+                    n = int(m.group(1))
+                    body = sitemap_index([f"{server.base}/index-{n + 1}.xml", f"{server.base}/urls-{n}.xml"])
+                    send_body(self, body.encode(), "application/xml")
+                elif m := re.fullmatch(r"/urls-(\d+)\.xml", self.path):
+                    send_body(self, sitemap([f"{server.base}/a/{m.group(1)}.html"]).encode(), "application/xml")
+                elif m := re.fullmatch(r"/a/(\d+)\.html", self.path):
+                    send_body(self, page(int(m.group(1))).encode(), "text/html; charset=utf-8")
+                else:
+                    send_body(self, b"User-agent: *\n", "text/plain")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        super().__init__(_Handler)
+
+
+def test_an_index_that_leads_to_new_indexes_without_end_stops_and_says_so(tmp_path):
+    # Every index is a URL never seen before, so asking each once does not end it: the
+    # nesting limit does, and the run ends (and lets go of the cron lock) with a reason.
+    server = EndlessIndexServer().start()
+    try:
+        config = write_config(tmp_path, f'[[sitemap]]\nurl = "{server.base}/index-0.xml"\n', ANDRY)
+        result = monitor("run", "--no-alerts", "-c", str(config), timeout=120)
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stderr
+    assert "index-3.xml: sitemap index nested more than 3 deep: its sitemaps are not followed" in result.stderr
+    assert sorted(p for p in server.asked if p.startswith("/index")) == [f"/index-{n}.xml" for n in range(4)]
+    assert Database(tmp_path / "mentions.db")["articles"].count == 3  # what the first levels listed is stored
+
+
+def test_an_index_listing_more_sitemaps_than_the_source_budget_stops_at_the_budget(tmp_path, site):
+    base = site.base
+    site.add("/index.xml", sitemap_index([f"{base}/s{n}.xml" for n in range(8)]), "application/xml")
+    for n in range(8):
+        site.add(f"/s{n}.xml", sitemap([f"{base}/a/{n}.html"]), "application/xml")
+        site.add(f"/a/{n}.html", page(n))
+    config = with_crawl(write_config(tmp_path, f'[[sitemap]]\nurl = "{base}/index.xml"\n', ANDRY),
+                        max_urls_per_source=5)
+    result = monitor("run", "--no-alerts", "-c", str(config), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "3 sitemaps over crawl.max_urls_per_source not followed this run" in result.stderr
+    assert sorted(p for p, _ in site.log if p.startswith("/s")) == [f"/s{n}.xml" for n in range(5)]
+    assert Database(tmp_path / "mentions.db")["articles"].count == 5
