@@ -1,6 +1,7 @@
 """Precision, recall and F1 of the name matcher per set and per variant class.
 
-Usage: python benchmarks/match_quality.py [--set base|dev|heldout|heldout2|heldout3|heldout4|all] [--min-score N] [--errors]
+Usage: python benchmarks/match_quality.py [--set base|dev|heldout|heldout2|heldout3|heldout4|all]
+       [--min-score N] [--errors]
 
 Sets (tests/files/matching/):
 - base: people.json + generated_people.json, cases.jsonl + generated.jsonl

@@ -63,7 +63,10 @@ def verify(
         verdict = classify(run, order, name, tokens)
         why = None if verdict.rejected else conflict(run, order, name, tokens, watchlist.vocab)
         if why:
-            long_full = is_unambiguous(verdict, name)
+            # A longer name ("Jean-Marc Obiang Nguema") outweighs even a distinctive name
+            # of two units: only three units or more are kept (rule longer-name).
+            units = len({(p.role, p.unit) for p in name.parts})
+            long_full = is_unambiguous(verdict, name) and not (why.endswith("(longer-name)") and units < 3)
             verdict.reasons.append(why + ("; kept: full, distinctive name" if long_full else ""))
             verdict.rejected = not long_full
         start, end = tokens[run[0].token].start, tokens[run[-1].token].end
