@@ -45,9 +45,12 @@ class Verdict:
     unsupported: int | None = None
 
 
-def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) -> Verdict:
-    """Name the form a run spells and how much it proves on its own."""
-    verdict = _classify(hits, order, name, tokens)
+def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool = False) -> Verdict:
+    """Name the form a run spells and how much it proves on its own.
+
+    `portuguese`: the article is in Portuguese, where people go by their last surname.
+    """
+    verdict = _classify(hits, order, name, tokens, portuguese)
     variants = [
         f"{tokens[h.token].key!r} for {name.parts[h.part].key!r}"
         for h in hits if not h.edits and not h.initial and tokens[h.token].key != name.parts[h.part].key
@@ -57,7 +60,7 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
     return verdict
 
 
-def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) -> Verdict:
+def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool) -> Verdict:
     parts = name.parts
     covered = {h.part: h for h in hits}
     edits = sum(h.edits for h in hits)
@@ -151,6 +154,13 @@ def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token])
             unsupported=80 if distinctive else None,
         )
     if has_g1:
+        if portuguese and max(s_units) in s_covered:
+            # In Portuguese the last surname is the father's, the one people go by
+            # ("Wellington Pimenta" for Wellington Alves Pimenta): with a context word it
+            # alerts, as a frequent given name + surname does (rule portuguese-surname).
+            return Verdict("short", False, 75, edits,
+                           ["first given name + last surname, in a Portuguese article (portuguese-surname)"],
+                           with_context=90)
         return Verdict("short", False, 75, edits, ["first given name + maternal surname only"])
     if covered.get(g1) and s_covered == s_units and len(s_units) >= 2:
         # The first given name's initial and both family names: as specific as a
