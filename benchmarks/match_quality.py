@@ -1,6 +1,7 @@
 """Precision, recall and F1 of the name matcher per set and per variant class.
 
-Usage: python benchmarks/match_quality.py [--set base|dev|heldout|heldout2|heldout3|all] [--min-score N] [--errors]
+Usage: python benchmarks/match_quality.py [--set base|dev|heldout|heldout2|heldout3|heldout4|all]
+       [--min-score N] [--errors]
 
 Sets (tests/files/matching/):
 - base: people.json + generated_people.json, cases.jsonl + generated.jsonl
@@ -8,6 +9,8 @@ Sets (tests/files/matching/):
 - heldout: people_v2.json, heldout.jsonl (written before tuning)
 - heldout2: people_heldout2.json, heldout2.jsonl (written after tuning, run once, never tuned on)
 - heldout3: people_heldout3.json, heldout3.jsonl (written before the next round of tuning, never tuned on)
+- heldout4: people_heldout4.json, heldout4.jsonl (160 cases, 22 other people, written and committed
+  before the round of rules it measures)
 
 A case counts per person: a watched person found in the text is a true positive if the
 case lists them, a false positive otherwise; a listed person not found is a false
@@ -32,6 +35,7 @@ SETS = {
     "heldout": (("people_v2.json",), ("heldout.jsonl",)),
     "heldout2": (("people_heldout2.json",), ("heldout2.jsonl",)),
     "heldout3": (("people_heldout3.json",), ("heldout3.jsonl",)),
+    "heldout4": (("people_heldout4.json",), ("heldout4.jsonl",)),
 }
 
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 from .forms import NameModel
 from .lookup import SHORT
-from .namedata import frequent
-from .names import COMMON_NAMES, NOT_NAMES, PARTICLES, TITLES
+from .namedata import frequent, known, ordinary
+from .names import COMMON_NAMES, NOT_NAMES, PARTICLES, SUFFIXES, TITLES
 from .normalize import GLUE_BREAK, GLUE_SPACE, Token
 from .runs import Hit
 from .translit import is_russian
@@ -45,9 +45,12 @@ class Verdict:
     unsupported: int | None = None
 
 
-def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) -> Verdict:
-    """Name the form a run spells and how much it proves on its own."""
-    verdict = _classify(hits, order, name, tokens)
+def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool = False) -> Verdict:
+    """Name the form a run spells and how much it proves on its own.
+
+    `portuguese`: the article is in Portuguese, where people go by their last surname.
+    """
+    verdict = _classify(hits, order, name, tokens, portuguese)
     variants = [
         f"{tokens[h.token].key!r} for {name.parts[h.part].key!r}"
         for h in hits if not h.edits and not h.initial and tokens[h.token].key != name.parts[h.part].key
@@ -57,7 +60,7 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) 
     return verdict
 
 
-def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token]) -> Verdict:
+def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool) -> Verdict:
     parts = name.parts
     covered = {h.part: h for h in hits}
     edits = sum(h.edits for h in hits)
@@ -66,7 +69,11 @@ def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token])
     # Every word among some country's 100 most frequent names ("Dmitry Sokolov",
     # "Abdel Karim al-Tayeb"): as weak as very common words in a two-word form.
     russian = is_russian([p.key for p in parts])
-    familiar = all(p.common or frequent(p.key, p.role == "g", russian) for p in words)
+    familiar = all(p.common or frequent(p.key, p.role == "g", russian) or ordinary(p.key) for p in words)
+    # "Stone", "Torre", "Branco": a surname that is also an everyday word is no rare name
+    # (rule ordinary-word), said in the reasons when it alone made the words familiar.
+    plain = [p.key for p in words if ordinary(p.key) and not (p.common or frequent(p.key, p.role == "g", russian))]
+    plain_note = f" ({', '.join(plain)}: also an everyday word, ordinary-word)" if plain else ""
     units = {(p.role, p.unit) for p in parts if p.key not in ARTICLES}
     capitalized = any(tokens[h.token].cap for h in hits)
     given = [i for i, p in enumerate(parts) if p.role == "g"]
@@ -79,6 +86,16 @@ def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token])
     order_note = " (surname first)" if order == "reversed" else ""
     if any(parts[h.part].role == "s" for h in initials):
         order_note += " (initials: a surname as its initial)"
+    lower = [tokens[h.token] for h in hits if not h.initial and not tokens[h.token].cap
+             and tokens[h.token].key not in ARTICLES]
+    if lower and capitalized:
+        # "le boulanger Étienne Moreau": a name word written in lower case beside a
+        # capitalized one is the everyday word, not the name (rule lower-case-word).
+        return Verdict(
+            "short", False, 0, edits,
+            [f"{lower[0].key!r} is written in lower case beside capitalized words: an everyday word (lower-case-word)"],
+            rejected=True,
+        )
     slips = [h for h in hits if h.edits and len(tokens[h.token].key) <= SHORT]
     if slips and not (len(covered) == len(parts) >= 3 and len(slips) == 1 and edits == slips[0].edits):
         return Verdict(
@@ -91,10 +108,13 @@ def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token])
         form = "alias" if name.alias else "full"
         if name.origin:
             order_note += f" ({name.origin}: another spelling of the configured name)"
-        if len(units) <= 2 and (not distinctive or familiar):
+        one_surname = len(s_units) == 1
+        if (len(units) <= 2 and (not distinctive or familiar)) or (one_surname and not distinctive):
             # "John Smith", "Wang Wei": thousands of people; a context word or a fuller
             # form elsewhere in the text must say it is this one (rule common-full-name).
-            why = "very common names" if not distinctive else "frequent names (frequent-names)"
+            # So are two very common given names and one very common surname ("María
+            # Fernanda López"): a compound given name is one name, not a fuller form.
+            why = "very common names" if not distinctive else f"frequent names (frequent-names){plain_note}"
             return Verdict(
                 form, False, 75, edits,
                 [f"{form} name{order_note}, but only {why} (common-full-name: needs context)"],
@@ -113,13 +133,20 @@ def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token])
         )
     if not capitalized and not distinctive:
         return Verdict("short", False, 70, edits, ["lower-case common words only"])
+    middle = [h for h in initials if parts[h.part].role == "g" and h.part != g1]
     if has_g1 and min(s_units) in s_covered:
         if distinctive and not (familiar and len(s_covered) == 1):
             return Verdict("short", True, 95, edits, [f"first given name + first surname{order_note}"])
         if len(s_covered) >= 2:
             # Three very common words still narrow it down: "Darwin Colmenares Hernández".
             return Verdict("short", True, 90, edits, [f"first given name + both surnames{order_note}, all very common"])
-        why = "all very common" if not distinctive else "all frequent names (frequent-names)"
+        if middle:
+            # "HADDAD, Nabil A." for Nabil Antoine Haddad: the initial agrees with the
+            # watched middle name, a fuller form than "Nabil Haddad" (rule middle-initial;
+            # a disagreeing initial, "Nabil K. Haddad", ends the run before the surname).
+            return Verdict("short", True, 90, edits,
+                           [f"first given name + middle initial + first surname{order_note} (middle-initial)"])
+        why = "all very common" if not distinctive else f"all frequent names (frequent-names){plain_note}"
         return Verdict(
             "short", False, 75, edits, [f"first given name + first surname{order_note}, {why}"],
             with_context=90,
@@ -127,11 +154,25 @@ def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token])
             unsupported=80 if distinctive else None,
         )
     if has_g1:
+        if portuguese and max(s_units) in s_covered:
+            # In Portuguese the last surname is the father's, the one people go by
+            # ("Wellington Pimenta" for Wellington Alves Pimenta): with a context word it
+            # alerts, as a frequent given name + surname does (rule portuguese-surname).
+            return Verdict("short", False, 75, edits,
+                           ["first given name + last surname, in a Portuguese article (portuguese-surname)"],
+                           with_context=90)
         return Verdict("short", False, 75, edits, ["first given name + maternal surname only"])
     if covered.get(g1) and s_covered == s_units and len(s_units) >= 2:
         # The first given name's initial and both family names: as specific as a
         # given name + one surname (nomenklatura weighs an initial at half a name).
         return Verdict("short", True, 90, edits, ["first-name initial + all surnames"])
+    given_initials = {h.part for h in initials if parts[h.part].role == "g"}
+    if len(given) >= 2 and given_initials == set(given) and min(s_units) in s_covered:
+        # "J.-C. Essono", "N. A. Haddad": every given name as an initial and the first
+        # surname; with a context word as good as a frequent given name + surname
+        # (rule given-initials), otherwise not reported ("J. P. Torre, a columnist").
+        return Verdict("short", False, 70, edits, ["every given name as an initial + first surname (given-initials)"],
+                       with_context=90)
     if initials:
         return Verdict("short", False, 70, edits, ["initial + one surname"])
     if len(s_covered) >= 2:
@@ -183,4 +224,14 @@ def conflict(
         surnames = [i for i, p in enumerate(name.parts) if p.role == "s"]
         if right.key not in own and last.part < surnames[-1] and _known_name(right, vocab):
             return f"followed by the name {right.key!r} instead of the rest of the name"
+        one_surname = len({name.parts[i].unit for i in surnames}) == 1
+        if right.key not in own and last.part == surnames[-1] and one_surname and _longer(right, vocab):
+            # "Jean-Marc Obiang Nguema" is not Jean-Marc Obiang: a surname after the whole
+            # name makes a longer name, someone else's (rule longer-name).
+            return f"followed by the surname {right.key!r}: a longer name (longer-name)"
     return None
+
+
+def _longer(token: Token, vocab: dict[str, int]) -> bool:
+    key = token.key
+    return (key in vocab or known(key)) and not ordinary(key) and key not in SUFFIXES

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .namedata import common, is_given, very_common
-from .names import COMMON_GIVEN, COMMON_NAMES, COMMON_SURNAMES, CONNECTORS, PARTICLES, TITLES
+from .names import COMMON_GIVEN, COMMON_NAMES, COMMON_SURNAMES, CONNECTORS, PARTICLES, SUFFIXES, TITLES
 from .normalize import GLUE_PUNCT, tokenize
 from .translit import abd_rest, is_abd, is_patronymic
 
 # Generational suffixes are not surnames: "Patrick Carlineo Jr." is Patrick Carlineo.
-_SUFFIXES = frozenset({"jr", "snr", "jnr", "ii", "iii", "iv"})
+_SUFFIXES = SUFFIXES - {"sr"}  # "Sr." before a name is a title
 
 
 @dataclass(frozen=True)

@@ -292,6 +292,12 @@ def compile_tables(people: tuple[Person, ...]) -> Tables:
             keys.add(ids[i] * _SHIFT + ids[j])
             if a.role == "g" and b.role == "s":
                 keys.add(ids[j] * _SHIFT + ids[i])  # surname-first listings
+        first_given = next((k for k, p in enumerate(name.parts) if p.role == "g"), None)
+        first_surname = next((k for k, p in enumerate(name.parts) if p.role == "s"), None)
+        if first_given is not None and first_surname is not None:
+            # "J.-C. Essono", "N. A. Haddad": an initial has no vocabulary id, so the first
+            # given name's letter and the first surname make a pair of their own.
+            keys.add(initial_key(name.parts[first_given].key[0], ids[first_surname]))
         for key in keys:
             pairs.setdefault(key, []).append(n_index)
     parts = [p for name in names for p in name.parts]
@@ -349,3 +355,8 @@ def assemble(people: tuple[Person, ...], t: Tables) -> Watchlist:
 
 def pair_key(a: int, b: int) -> int:
     return a * _SHIFT + b
+
+
+def initial_key(letter: str, b: int) -> int:
+    """Pair key of a given name's initial and a surname id (negative: no clash with pair_key)."""
+    return -(ord(letter) * _SHIFT + b) - 1

@@ -6,7 +6,7 @@ import re
 
 from rapidfuzz.distance import OSA
 
-from .index import Watchlist, delete_depth, deletions, pair_key
+from .index import Watchlist, delete_depth, deletions, initial_key, pair_key
 from .names import COMMON_NAMES, CONNECTORS
 from .normalize import GLUE_BREAK, Token
 from .translit import same_spelling
@@ -132,6 +132,17 @@ def next_word(tokens: list[Token], i: int) -> int | None:
     return None
 
 
+def _after_initials(
+    tokens: list[Token], ids: list[dict[int, int] | None], i: int, pairs
+) -> list[tuple[int, int, int]]:
+    """Names whose first given name starts with initial `i` and whose first surname is the
+    word after the initials ("J.-C. Essono", "N. A. Haddad")."""
+    j = next_word(tokens, i)
+    if j is None or ids[j] is None or any(not t.initial for t in tokens[i + 1 : j]):
+        return []
+    return [(n_index, i, j) for b in ids[j] for n_index in pairs.get(initial_key(tokens[i].key, b), ())]
+
+
 def candidates(
     tokens: list[Token], ids: list[dict[int, int] | None], watchlist: Watchlist
 ) -> list[tuple[int, int, int]]:
@@ -140,6 +151,8 @@ def candidates(
     pairs = watchlist.pairs
     for i, here in enumerate(ids):
         if here is None:
+            if tokens[i].initial and (i == 0 or not tokens[i - 1].initial or tokens[i].glue == GLUE_BREAK):
+                found += _after_initials(tokens, ids, i, pairs)
             continue
         j = next_word(tokens, i)
         if j is None or ids[j] is None:

@@ -65,6 +65,21 @@ def common(key: str) -> bool:
     return key in _table()[3]
 
 
+@cache
+def _ordinary_words() -> frozenset[str]:
+    """Name words that are also everyday words (data/words.txt.gz, from wordfreq by
+    tools/build_word_table.py): about 2,000 words, 5 KB on disk, ~0.2 MB in memory."""
+    raw = resources.files(__package__).joinpath("data", "words.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(raw).decode("utf-8").split("\n"))
+
+
+def ordinary(key: str) -> bool:
+    """A folded name word is also a frequent everyday word in English, Spanish, Portuguese
+    or French (at least 10 uses per million words: "stone", "torre", "branco", "rua"),
+    and not a given name (rule ordinary-word)."""
+    return key in _ordinary_words()
+
+
 @lru_cache(maxsize=20_000)
 def known(key: str) -> bool:
     """A folded word is a first or last name ranked within 1,000 somewhere, or a given name."""
@@ -90,6 +105,8 @@ def frequent(key: str, given: bool, russian: bool = False) -> bool:
     if key in _ARTICLES or is_abd(key):
         return True
     rest = abd_rest(key) or key
+    if rest[:2] in _ARTICLES and len(rest) > 5 and common(rest[2:]):
+        rest = rest[2:]  # a glued article: "Elidrissi" is as frequent as "Idrissi"
     # Any romanization counts: the table ranks "Evgenii" (anyascii of Евгений), not "Yevgeny".
     forms = spellings(rest) if russian else [rest]
     return any(common(form) and (not given or is_given(form)) for form in forms)

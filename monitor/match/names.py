@@ -125,3 +125,10 @@ NOT_NAMES = frozenset(
         "sobre", "the", "then", "to", "um", "uma", "un", "una", "une", "when", "while", "with", "y"
     )
 )
+
+# Generational suffixes: not surnames ("Patrick Carlineo Jr." is Patrick Carlineo).
+SUFFIXES = frozenset(
+    (
+        "ii", "iii", "iv", "jnr", "jr", "snr", "sr"
+    )
+)

@@ -112,6 +112,8 @@ def _product(groups: list[list[str]]) -> list[str]:
 # Spanish letters pronounced alike ("Vásquez" / "Vázquez", "Suárez" / "Suáres"), and
 # doubled letters that romanizations drop ("Mohammed" / "Mohamed", "Hassan" / "Hasan").
 _Y_BEFORE_E = re.compile(r"(?<=[aeiou])y(?=e)")
+# "Zaytsev" / "Zaitsev", "Nikolay" / "Nikolai": y after a vowel before a consonant or the end.
+_Y_AFTER_VOWEL = re.compile(r"(?<=[aeiou])y(?=[^aeiouy]|$)")
 _PATRONYMIC_EV = re.compile(r"e(?:y?e)v(?=ich|na)")
 _FINAL_I = re.compile(r"(?:iy|ii|yi|y)$")
 _YA = re.compile(r"(?<=[^aeiou])ya$")
@@ -123,7 +125,7 @@ _DOUBLE = re.compile(r"([a-z])\1+")
 def _spelling_key(key: str) -> str:
     if key.startswith("ye"):
         key = key[1:]  # "Yevgeny" / "Evgeniy", "Yelena" / "Elena"
-    rest = _Y_BEFORE_E.sub("", key[1:])
+    rest = _Y_AFTER_VOWEL.sub("i", _Y_BEFORE_E.sub("", key[1:]))
     rest = _PATRONYMIC_EV.sub("ev", rest)
     rest = _YA.sub("ia", _FINAL_I.sub("i", rest))
     return _DOUBLE.sub(r"\1", key[0] + rest.translate(_ALIKE))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from .classify import Verdict, classify, conflict
 from .forms import NameModel
 from .index import Watchlist
+from .language import is_portuguese
 from .lookup import candidates
 from .normalize import Token
 from .runs import Hit, best_run, grow
@@ -49,6 +50,7 @@ def verify(
     """Grow, order-check and classify every candidate the pair index proposes."""
     seen: set[tuple[int, tuple[int, ...]]] = set()
     out: list[Candidate] = one_word_aliases(tokens, watchlist)
+    portuguese: bool | None = None  # asked once per text, only if a candidate needs it
     for n_index, i, _j in candidates(tokens, ids, watchlist):
         name = watchlist.names[n_index]
         hits = grow(tokens, ids, name, watchlist.vocab, i)
@@ -60,10 +62,15 @@ def verify(
         if key in seen:
             continue
         seen.add(key)
-        verdict = classify(run, order, name, tokens)
+        if portuguese is None:
+            portuguese = is_portuguese(tokens)
+        verdict = classify(run, order, name, tokens, portuguese)
         why = None if verdict.rejected else conflict(run, order, name, tokens, watchlist.vocab)
         if why:
-            long_full = is_unambiguous(verdict, name)
+            # A longer name ("Jean-Marc Obiang Nguema") outweighs even a distinctive name
+            # of two units: only three units or more are kept (rule longer-name).
+            units = len({(p.role, p.unit) for p in name.parts})
+            long_full = is_unambiguous(verdict, name) and not (why.endswith("(longer-name)") and units < 3)
             verdict.reasons.append(why + ("; kept: full, distinctive name" if long_full else ""))
             verdict.rejected = not long_full
         start, end = tokens[run[0].token].start, tokens[run[-1].token].end
