@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,9 +29,7 @@ def run_lock(path: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise LockedError(f"{path}: another run holds the lock (pid {holder}); nothing done") from None
+            raise LockedError(f"{path}: another run holds the lock ({_holder(handle)}); nothing done") from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -38,6 +37,16 @@ def run_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         handle.close()
+
+
+def _holder(handle) -> str:
+    """"pid N, for 3 h 20 min": the holder writes its pid when it takes the lock, so the
+    file's mtime is when it did; a run stuck for hours then shows in every cron mail."""
+    handle.seek(0)
+    pid = handle.read().strip() or "unknown"
+    minutes = int(max(0.0, time.time() - os.fstat(handle.fileno()).st_mtime) // 60)
+    held = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    return f"pid {pid}, for {held}"
 
 
 def _open_lock_file(path: Path):

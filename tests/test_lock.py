@@ -130,3 +130,15 @@ def test_quiet_by_default_progress_with_v(tmp_path, site):
     loud = monitor("run", "--no-alerts", "-v", "-c", str(config))
     assert loud.returncode == 0 and len(loud.stdout.splitlines()) == 1
     assert "responses" in loud.stderr  # the progress line, written when the crawl ends at the latest
+
+
+def test_the_locked_message_says_how_long_the_other_run_has_held_the_lock(tmp_path, slow_site):
+    # A run stuck for hours must show in every cron mail, not as the same line as a busy one.
+    config = write_config(tmp_path, f'[[feed]]\nurl = "{slow_site.base}/feed.xml"\n', ANDRY)
+    lock = load_config(str(config)).lock_path
+    with run_lock(lock):
+        five_hours_ago = time.time() - 5 * 3600 - 7 * 60
+        os.utime(lock, (five_hours_ago, five_hours_ago))
+        second = monitor("run", "--no-alerts", "-c", str(config))
+    assert second.returncode == 75
+    assert f"another run holds the lock (pid {os.getpid()}, for 5 h 07 min); nothing done" in second.stderr

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -104,7 +105,11 @@ def test_monitor_run_beside_a_live_scrapy_crawl_exits_75_and_leaves_it_running(t
 
 def test_scrapy_crawl_beside_a_live_run_does_not_start(tmp_path, site):
     body = rss([{"title": "A", "link": f"{site.base}/a.html"}]).encode()
-    site.routes["/feed.xml"] = slow(3, body, "application/rss+xml")
+    # The feed answers only once the crawl beside has exited: the run is live all along,
+    # however slowly a loaded machine starts Scrapy.
+    release = threading.Event()
+    answer = slow(0, body, "application/rss+xml")
+    site.routes["/feed.xml"] = lambda h: (release.wait(120), answer(h))
     site.add("/a.html", article_html("A", ["Andry José Hernández Romero was named in court."]))
     config = write_config(tmp_path, f'[[feed]]\nurl = "{site.base}/feed.xml"\n', ANDRY)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -117,8 +122,10 @@ def test_scrapy_crawl_beside_a_live_run_does_not_start(tmp_path, site):
                 c_err.seek(0)
                 crawl_err = c_err.read().decode()
             assert statuses(tmp_path / "mentions.db") == ["running"]
+            release.set()
             code = run.wait(60)
         finally:
+            release.set()
             end_group(run)
 
     assert crawl_code != 0
