@@ -127,6 +127,7 @@ def test_scrapy_crawl_beside_a_live_run_does_not_start(tmp_path, site):
         finally:
             release.set()
             end_group(run)
+            run.wait(30)  # reaped: a Popen freed while its process lives warns in a later test
 
     assert crawl_code != 0
     assert "another run holds the lock" in crawl_err
