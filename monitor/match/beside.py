@@ -105,20 +105,25 @@ _PARENT_AFTER = re.compile(
 )
 
 
-def namesake_sign(text: str, start: int, end: int, own_words: frozenset[str]) -> str:
-    """Why the name at text[start:end] is not the watched person, or "" if nothing says so.
+def namesake_sign(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """What the words beside text[start:end] say: (place or parent sign, role sign, the
+    role's folded word), each "" when nothing says so.
 
-    `own_words` are the person's folded context words: a role they name ("futbolista" for a
-    watched footballer) is no sign against them.
+    The role is returned apart so the caller can let a person's own context words (a
+    watched footballer with context "futbolista") overrule it; the rest holds for anyone.
     """
     before = text[max(0, start - REACH) : start]
     after = text[end : end + REACH]
-    return (
-        _place_before(before)
-        or _place_after(after)
-        or _role(before, after, own_words)
-        or _parent(before, after)
-    )
+    role, role_key = _role(before, after)
+    return _place_before(before) or _place_after(after) or _parent(before, after), role, role_key
+
+
+def sign_for(found: tuple[str, str, str], own_words: frozenset[str]) -> str:
+    """The reason `namesake_sign` gave, for a person whose folded context words are `own_words`."""
+    place_or_parent, role, role_key = found
+    if place_or_parent:
+        return place_or_parent
+    return role if role and role_key not in own_words else ""
 
 
 def _place_before(before: str) -> str:
@@ -150,15 +155,15 @@ def _place_after(after: str) -> str:
     return ""
 
 
-def _role(before: str, after: str, own_words: frozenset[str]) -> str:
+def _role(before: str, after: str) -> tuple[str, str]:
     words = before.split()
     if before[-1:].isspace() and words:
         key = fold(_ELISION.sub("", words[-1]))
-        if key in ROLES and key not in own_words:
-            return f"after the role {words[-1]!r}: someone known for it"
+        if key in ROLES:
+            return f"after the role {words[-1]!r}: someone known for it", key
     segments = after.split(",")
     if len(segments) < 2 or segments[0].strip():
-        return ""  # no appositive right after the name
+        return "", ""  # no appositive right after the name
     description = segments[1]
     if _AGE.fullmatch(description) and len(segments) > 2:
         description = segments[2]
@@ -167,16 +172,16 @@ def _role(before: str, after: str, own_words: frozenset[str]) -> str:
     for n, word in enumerate(words):
         key = fold(_ELISION.sub("", word))
         if n == 0 and fold(word) in _INDEFINITE:
-            return ""  # "a Newark roofer": someone introduced, not someone known
+            return "", ""  # "a Newark roofer": someone introduced, not someone known
         if n == 0 and fold(word) in _DEFINITE:
             continue
         if key in _STOP:
-            return ""
+            return "", ""
         if key in ROLES:
-            if key in own_words or _RIGHTS.match(" ".join(words[n + 1 :])):
-                return ""  # the person's own trade, or a human-rights defender
-            return f"described as {word!r}: someone known for that role"
-    return ""
+            if _RIGHTS.match(" ".join(words[n + 1 :])):
+                return "", ""  # a human-rights defender
+            return f"described as {word!r}: someone known for that role", key
+    return "", ""
 
 
 def _parent(before: str, after: str) -> str:

@@ -22,7 +22,7 @@ below the alert line, and it supports nothing.
 
 from __future__ import annotations
 
-from .beside import namesake_sign
+from .beside import namesake_sign, sign_for
 from .classify import Verdict, neighbour
 from .index import Watchlist
 from .lookup import SHORT
@@ -105,18 +105,20 @@ def decide(
 
 def mark_namesakes(candidates: list[Candidate], watchlist: Watchlist, text: str) -> None:
     """Set `namesake` on each candidate whose neighbouring words make it someone else."""
-    seen: dict[tuple[int, int, int], str] = {}
+    seen: dict[tuple[int, int], tuple[str, str, str]] = {}  # per span: many people share one
     own: dict[int, frozenset[str]] = {}
     for c in candidates:
         if c.verdict.rejected or is_unambiguous(c.verdict, watchlist.names[c.name_index]):
             continue
+        found = seen.get((c.start, c.end))
+        if found is None:
+            found = seen[(c.start, c.end)] = namesake_sign(text, c.start, c.end)
+        if not any(found):
+            continue
         words = own.get(c.person)
         if words is None:
             words = own[c.person] = frozenset(k for p in watchlist.context[c.person] for k in p.keys)
-        key = (c.start, c.end, c.person)
-        if key not in seen:
-            seen[key] = namesake_sign(text, c.start, c.end, words)
-        c.namesake = seen[key]
+        c.namesake = sign_for(found, words)
 
 
 def backrefs(
