@@ -71,8 +71,10 @@ def test_a_public_role_beside_the_name_marks_a_namesake() -> None:
     # A lone surname after the namesake is the namesake's too.
     assert alerts("Tomás Ibarra, the striker, was born in Hermosillo. Ibarra scored twice.") == []
     assert rule_named("El actor Tomás Ibarra presentó su película en Hermosillo.", TOMAS, "namesake-sign")
-    # Someone introduced with "a", or by an ordinary trade, is not a public figure.
+    # Someone introduced with "a", or by an ordinary trade, is not a public figure; a role
+    # ending the sentence before is someone else's.
     for text in (
+        "Ganó el boxeador. Tomás Ibarra, detenido por ICE en Tucson, lo vio por televisión.",
         "Tomás Ibarra, a striker in a Sunday league, was detained by ICE in Tucson.",
         "Tomás Ibarra, the Tucson welder held by ICE since May, lost his appeal.",
     ):

@@ -157,7 +157,7 @@ def _place_after(after: str) -> str:
 
 def _role(before: str, after: str) -> tuple[str, str]:
     words = before.split()
-    if before[-1:].isspace() and words:
+    if before[-1:].isspace() and words and words[-1][-1].isalnum():  # "el boxeador. Tomás": no
         key = fold(_ELISION.sub("", words[-1]))
         if key in ROLES:
             return f"after the role {words[-1]!r}: someone known for it", key
