@@ -1,6 +1,6 @@
 """Precision, recall and F1 of the name matcher per set and per variant class.
 
-Usage: python benchmarks/match_quality.py [--set base|dev|heldout|heldout2|heldout3|heldout4|all]
+Usage: python benchmarks/match_quality.py [--set base|dev|heldout|heldout2|heldout3|heldout4|heldout5|all]
        [--min-score N] [--errors]
 
 Sets (tests/files/matching/):
@@ -10,6 +10,8 @@ Sets (tests/files/matching/):
 - heldout2: people_heldout2.json, heldout2.jsonl (written after tuning, run once, never tuned on)
 - heldout3: people_heldout3.json, heldout3.jsonl (written before the next round of tuning, never tuned on)
 - heldout4: people_heldout4.json, heldout4.jsonl (160 cases, 22 other people, written and committed
+  before the round of rules it measures)
+- heldout5: people_heldout5.json, heldout5.jsonl (120 cases, 20 other people, written and committed
   before the round of rules it measures)
 
 A case counts per person: a watched person found in the text is a true positive if the
@@ -36,6 +38,7 @@ SETS = {
     "heldout2": (("people_heldout2.json",), ("heldout2.jsonl",)),
     "heldout3": (("people_heldout3.json",), ("heldout3.jsonl",)),
     "heldout4": (("people_heldout4.json",), ("heldout4.jsonl",)),
+    "heldout5": (("people_heldout5.json",), ("heldout5.jsonl",)),
 }
 
 

@@ -32,10 +32,12 @@ def analyse(text: str, watchlist: Watchlist, title: str = "") -> list[Candidate]
     if title and title != text:
         title_tokens = tokenize(title)
         title_keys = {t.key for t in title_tokens}
-        title_people = {c.person for c in analyse(title, watchlist) if c.accepted and c.verdict.strong}
+        title_people = {
+            c.person for c in analyse(title, watchlist) if c.accepted and c.verdict.strong and not c.namesake
+        }
     if not found:
         return []
-    decide(found, watchlist, KeyIndex(tokens), title_keys, title_people)
+    decide(found, watchlist, KeyIndex(tokens), title_keys, title_people, text)
     verdicts: dict[tuple[int, int], str | None] = {}
     claim(found, tokens, ids, text, watchlist, verdicts)
     refs = backrefs(tokens, ids, [c for c in found if c.accepted], watchlist)

@@ -17,12 +17,13 @@ Hernández Romero") is rejected: that is how namesakes are written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from .forms import NameModel
 from .lookup import SHORT
 from .namedata import frequent, known, ordinary
 from .names import COMMON_NAMES, NOT_NAMES, PARTICLES, SUFFIXES, TITLES
-from .normalize import GLUE_BREAK, GLUE_SPACE, Token
+from .normalize import GLUE_BREAK, GLUE_PUNCT, GLUE_SPACE, Token
 from .runs import Hit
 from .translit import is_russian
 
@@ -57,7 +58,31 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token], 
     ]
     if variants:
         verdict.reasons.append(f"spelled otherwise, no typo (spelling-variant): {', '.join(variants)}")
+    compound = hyphenated_surname(hits, name.parts, tokens) if not verdict.rejected else ""
+    if compound:
+        verdict.reasons.append(
+            f"{compound!r} written whole: a rare surname, however frequent its halves (hyphenated-surname)"
+        )
     return verdict
+
+
+def hyphenated_surname(hits: list[Hit], parts: tuple, tokens: list[Token]) -> str:
+    """The hyphenated surname of two or more words that the run spells whole, joined by a
+    hyphen as the watched name has it ("Pierre-Louis"), or ""."""
+    by_part = {h.part: h for h in hits if not h.initial}
+    units: dict[int, list[int]] = {}
+    for i, p in enumerate(parts):
+        if p.role == "s":
+            units.setdefault(p.unit, []).append(i)
+    for members in units.values():
+        if len(members) < 2 or not all(i in by_part for i in members):
+            continue
+        spelled = [tokens[by_part[i].token] for i in members]
+        if all(b.start - a.end == 1 for a, b in pairwise(spelled)) and all(
+            t.glue == GLUE_PUNCT for t in spelled[1:]
+        ):
+            return "-".join(parts[i].key for i in members)
+    return ""
 
 
 def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool) -> Verdict:
@@ -70,6 +95,11 @@ def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token],
     # "Abdel Karim al-Tayeb"): as weak as very common words in a two-word form.
     russian = is_russian([p.key for p in parts])
     familiar = all(p.common or frequent(p.key, p.role == "g", russian) or ordinary(p.key) for p in words)
+    compound = hyphenated_surname(hits, parts, tokens)
+    if compound:
+        # "PIERRE-LOUIS, Wesner": a double-barrelled surname written whole is far rarer than
+        # either half, however frequent the halves (rule hyphenated-surname).
+        familiar = False
     # "Stone", "Torre", "Branco": a surname that is also an everyday word is no rare name
     # (rule ordinary-word), said in the reasons when it alone made the words familiar.
     plain = [p.key for p in words if ordinary(p.key) and not (p.common or frequent(p.key, p.role == "g", russian))]

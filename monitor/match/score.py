@@ -15,11 +15,14 @@ Score meaning (0-100; `alerts.min_score` defaults to 90):
 
 Unsupported weak forms are not returned at all; a conflict (another name glued to the
 run) or an exclude word nearby rejects any form but a full name of three or more words
-with at least one uncommon word.
+with at least one uncommon word. The words beside such a form that make it someone else
+(beside.py, rule namesake-sign: a street, a public role, a parent) cap it at 80, stored
+below the alert line, and it supports nothing.
 """
 
 from __future__ import annotations
 
+from .beside import namesake_sign, sign_for
 from .classify import Verdict, neighbour
 from .index import Watchlist
 from .lookup import SHORT
@@ -33,6 +36,7 @@ STRONG_SUPPORTED = 92
 CONTEXT_SUPPORTED = 85
 BACKREF = 90
 BACKREF_TITLED = 92
+NAMESAKE_SIGN = 80  # below the alert line: stored for review, never alerted
 
 
 def typo_cost(candidate: Candidate, supported: bool) -> int:
@@ -47,13 +51,16 @@ def decide(
     keys: KeyIndex,
     title_keys: set[str],
     title_people: set[int],
+    text: str = "",
 ) -> None:
     """Score every candidate in place and mark the ones to report."""
+    if text:
+        mark_namesakes(candidates, watchlist, text)
     # Strong, unrejected candidates per person, counted once: asking every candidate about
     # every other one was quadratic (15,000 candidates an article at 50,000 people).
     strong: dict[int, int] = {}
     for o in candidates:
-        if o.verdict.strong and not o.verdict.rejected:
+        if o.verdict.strong and not o.verdict.rejected and not o.namesake:
             strong[o.person] = strong.get(o.person, 0) + 1
     for c in candidates:
         v = c.verdict
@@ -91,6 +98,27 @@ def decide(
             c.reasons.append(
                 f"weak form with no support (no strong mention, no context word): {c.score}, not reported"
             )
+        if c.namesake and c.accepted and c.score > NAMESAKE_SIGN:
+            c.score = NAMESAKE_SIGN
+            c.reasons.append(f"namesake-sign: {c.namesake}; {c.score}, stored below the alert line")
+
+
+def mark_namesakes(candidates: list[Candidate], watchlist: Watchlist, text: str) -> None:
+    """Set `namesake` on each candidate whose neighbouring words make it someone else."""
+    seen: dict[tuple[int, int], tuple[str, str, str]] = {}  # per span: many people share one
+    own: dict[int, frozenset[str]] = {}
+    for c in candidates:
+        if c.verdict.rejected or is_unambiguous(c.verdict, watchlist.names[c.name_index]):
+            continue
+        found = seen.get((c.start, c.end))
+        if found is None:
+            found = seen[(c.start, c.end)] = namesake_sign(text, c.start, c.end)
+        if not any(found):
+            continue
+        words = own.get(c.person)
+        if words is None:
+            words = own[c.person] = frozenset(k for p in watchlist.context[c.person] for k in p.keys)
+        c.namesake = sign_for(found, words)
 
 
 def backrefs(
@@ -102,7 +130,7 @@ def backrefs(
     """Lone surnames (or distinctive first names) after a strong mention of the same person."""
     first_strong: dict[int, int] = {}
     for c in accepted:
-        if c.verdict.strong:
+        if c.verdict.strong and not c.namesake:
             first_strong[c.person] = min(c.start, first_strong.get(c.person, c.start))
     if not first_strong:
         return []

@@ -34,6 +34,7 @@ class Candidate:
     accepted: bool = False
     context: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    namesake: str = ""  # why the words beside it make it someone else (rule namesake-sign)
 
     @property
     def form(self) -> str:

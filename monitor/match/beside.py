@@ -1,0 +1,194 @@
+"""The words right beside a name that say it is someone or something else (rule namesake-sign).
+
+Three signs, each read from the few words before or after the matched name:
+
+- an institution or a street named after a person: "la avenida Francisco Madero", "St. Rose
+  Church", "the Robert Johnson Foundation", "Obi & Partners", "Ivo Rua is a street";
+- a public role given as the person's description: "Karim Benali, l'attaquant du MC Oran",
+  "El actor Yoandri Casanova" (a footballer, a mayor or a novelist is in the news for
+  that, not for a detention), unless the watched person's own context words name it;
+- a parent of the same name: "Su padre, Jhon Quintana, ...", "Francisco Madero, de 64
+  años, padre del joven deportado".
+"""
+
+from __future__ import annotations
+
+import re
+
+from .normalize import fold
+
+REACH = 90  # characters read on each side: a few words
+
+# Words that come before the name of the person a place or body is named after, in the
+# languages the press writes it so (Spanish, Portuguese, French); English puts them after.
+PLACE_BEFORE = frozenset("""
+calle avenida av avda paseo plaza plazuela barrio colonia carretera puente parque estadio
+escuela colegio liceo instituto universidad hospital clinica fundacion centro teatro iglesia
+capilla parroquia biblioteca museo aeropuerto premio calzada boulevard bulevar
+rua travessa praca largo alameda rodovia ponte escola colegio faculdade fundacao igreja
+capela paroquia aeroporto estadio ginasio creche
+rue boulevard bd avenue allee impasse quai chemin place pont stade ecole college lycee
+universite hopital fondation eglise chapelle paroisse bibliotheque musee aeroport gymnase
+saint sainte st ste san santa santo sao
+""".split())
+# Abbreviations written with a period before the name ("St. Rose Church", "Av. Bolívar").
+PLACE_ABBREVIATIONS = frozenset({"st", "ste", "av", "avda", "bd", "pca"})
+# Adjectives that sit between such a word and the name ("la escuela primaria Francisco ...").
+PLACE_ADJECTIVES = frozenset("""
+primaria secundaria municipal nacional estatal estadual federal publica general comunitario
+comunitaria regional provincial departamental elementaire maternelle publique
+""".split())
+# Capitalized words that follow the name of the person a place or body is named after.
+PLACE_AFTER = frozenset("""
+street st avenue ave road rd boulevard blvd lane drive square bridge highway park plaza
+school academy institute college university hospital clinic center centre library museum
+stadium arena airport hall church chapel cathedral foundation trust fund prize award
+memorial scholarship llp llc inc ltd associates
+""".split())
+_FIRM = re.compile(r"\s*(?:&|\+)\s*\w")
+# "Ivo Rua is a street", "Stone, Grace and Hill is a law firm", "es una calle".
+_IS_A_PLACE = re.compile(
+    r"(?:\s*(?:,|&|\band\b|\by\b|\bet\b|\be\b)\s*[A-ZÀ-Þ][\w'’-]*)*\s*,?\s+"
+    r"(?:is|was|es|era|est|était|é|era)\s+(?:a|an|un|una|une|uma|the|el|la|le|o)\s+"
+    r"(?:(?:name|nombre|nom|nome)\s+(?:of|de|do|da|d')\s*(?:a|an|un|una|une|uma)?\s+)?"
+    r"(?:street|road|avenue|square|school|church|chapel|hospital|foundation|company|brand|"
+    r"law firm|firm|calle|avenida|plaza|escuela|iglesia|empresa|bufete|marca|rua|praça|"
+    r"escola|igreja|rue|place|école|église|cabinet|entreprise|société|marque)\b",
+    re.IGNORECASE,
+)
+
+# Public roles: people in the news for them, not for a detention or a deportation.
+ROLES = frozenset("""
+footballer midfielder striker forward defender goalkeeper goalie winger fullback pitcher
+shortstop quarterback boxer runner sprinter marathoner weightlifter cyclist swimmer
+wrestler golfer jockey coach athlete olympian
+actor actress singer rapper musician guitarist drummer pianist novelist writer author poet
+sculptor filmmaker comedian chef dancer
+mayor senator congressman congresswoman councillor councilman councilwoman minister governor
+ambassador diplomat judge prosecutor bishop cardinal
+futbolista delantero defensa portero arquero mediocampista centrocampista
+lanzador pelotero beisbolista boxeador atleta ciclista nadador luchador
+tenista golfista entrenador seleccionador
+actriz cantante cantautor rapero musico guitarrista pianista escritor escritora novelista
+poeta poetisa escultor cineasta humorista bailarin bailarina
+alcalde alcaldesa senador senadora diputado diputada ministro ministra gobernador
+gobernadora embajador embajadora concejal concejala juez jueza obispo
+jogador atacante avancado zagueiro goleiro guardaredes treinador pugilista
+cantor cantora ator atriz romancista realizador
+prefeito prefeita vereador vereadora deputado deputada governadora embaixador juiz juiza
+footballeur attaquant defenseur gardien entraineur joueur athlete coureur boxeur
+cycliste nageur acteur chanteur chanteuse rappeur musicien musicienne ecrivain ecrivaine
+romancier romanciere poete realisateur realisatrice humoriste danseur danseuse
+maire senateur senatrice depute deputee gouverneur ambassadeur juge procureur eveque
+""".split())
+_DEFINITE = frozenset({"the", "el", "la", "le", "les", "los", "las", "o", "os", "l"})
+_INDEFINITE = frozenset({"a", "an", "un", "una", "une", "uma", "um"})
+_STOP = frozenset("""
+of from at in for with by de del du des do da dos das en a au aux em no na pour para por con
+com avec who which que qui who's whose
+""".split())
+_RIGHTS = re.compile(r"(?:of|des|de|dos|do)\s+(?:human|los\s+derechos|derechos|droits|direitos)", re.IGNORECASE)
+_ELISION = re.compile(r"^(?:[dlDL]|qu|Qu)['’]")
+_AGE = re.compile(r"\s*(?:de\s+)?\d{1,3}(?:\s+(?:años|ans|anos|years?(?:\s+old)?))?\s*$", re.IGNORECASE)
+
+_KIN = r"(?:padre|papá|father|dad|père|pai|madre|mamá|mother|mom|mère|mãe)"
+_PARENT_BEFORE = re.compile(
+    r"\b(?:su|sus|his|her|their|sa|son|leur|seu|sua)\s+" + _KIN + r"\s*,\s*"
+    r"(?:(?:también|tambien)\s+llamad[oa]\s+|also\s+(?:named|called)\s+|(?:lui\s+)?aussi\s+"
+    r"(?:appelée?|prénommée?)\s+|também\s+chamad[oa]\s+)?$",
+    re.IGNORECASE,
+)
+_PARENT_AFTER = re.compile(
+    r"\s*,\s*(?:(?:de\s+)?\d{1,3}(?:\s+(?:años|ans|anos|years?\s+old))?\s*,\s*)?"
+    r"(?:(?:el|the|le|o|la|a)\s+)?" + _KIN + r"\s+"
+    r"(?:del|du|do|da|dos|das|des|of\s+(?:the|his|her|[A-Z])|de\s+(?:la|los|las|l['’]|[A-ZÀ-Þ]))",
+)
+
+
+def namesake_sign(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """What the words beside text[start:end] say: (place or parent sign, role sign, the
+    role's folded word), each "" when nothing says so.
+
+    The role is returned apart so the caller can let a person's own context words (a
+    watched footballer with context "futbolista") overrule it; the rest holds for anyone.
+    """
+    before = text[max(0, start - REACH) : start]
+    after = text[end : end + REACH]
+    role, role_key = _role(before, after)
+    return _place_before(before) or _place_after(after) or _parent(before, after), role, role_key
+
+
+def sign_for(found: tuple[str, str, str], own_words: frozenset[str]) -> str:
+    """The reason `namesake_sign` gave, for a person whose folded context words are `own_words`."""
+    place_or_parent, role, role_key = found
+    if place_or_parent:
+        return place_or_parent
+    return role if role and role_key not in own_words else ""
+
+
+def _place_before(before: str) -> str:
+    if not before[-1:].isspace():
+        return ""
+    for word in before.split()[-3:][::-1]:
+        bare = word.rstrip(".")
+        key = fold(bare)
+        if word.endswith(".") and key in PLACE_ABBREVIATIONS:
+            return f"after {word!r}: a place or body named after someone"
+        if not bare or not bare[-1].isalnum() or bare != word:
+            return ""  # punctuation: the words before belong to something else
+        if key in PLACE_BEFORE:
+            return f"after {word!r}: a place or body named after someone"
+        if not (word[0].isupper() or key in PLACE_ADJECTIVES):
+            return ""
+    return ""
+
+
+def _place_after(after: str) -> str:
+    m = re.match(r"[ \t]+([A-Z][\w]*)\.?", after)
+    if m and fold(m.group(1)) in PLACE_AFTER:
+        return f"before {m.group(1)!r}: a place or body named after someone"
+    if _FIRM.match(after):
+        return "before '&': a firm's name"
+    m = _IS_A_PLACE.match(after)
+    if m:
+        return f"'{' '.join(m.group(0).split())}': a place or body, not a person"
+    return ""
+
+
+def _role(before: str, after: str) -> tuple[str, str]:
+    words = before.split()
+    if before[-1:].isspace() and words and words[-1][-1].isalnum():  # "el boxeador. Tomás": no
+        key = fold(_ELISION.sub("", words[-1]))
+        if key in ROLES:
+            return f"after the role {words[-1]!r}: someone known for it", key
+    segments = after.split(",")
+    if len(segments) < 2 or segments[0].strip():
+        return "", ""  # no appositive right after the name
+    description = segments[1]
+    if _AGE.fullmatch(description) and len(segments) > 2:
+        description = segments[2]
+    description = re.split(r"[.;:()\n—–]", description)[0]
+    words = description.split()[:5]
+    for n, word in enumerate(words):
+        key = fold(_ELISION.sub("", word))
+        if n == 0 and fold(word) in _INDEFINITE:
+            return "", ""  # "a Newark roofer": someone introduced, not someone known
+        if n == 0 and fold(word) in _DEFINITE:
+            continue
+        if key in _STOP:
+            return "", ""
+        if key in ROLES:
+            if _RIGHTS.match(" ".join(words[n + 1 :])):
+                return "", ""  # a human-rights defender
+            return f"described as {word!r}: someone known for that role", key
+    return "", ""
+
+
+def _parent(before: str, after: str) -> str:
+    m = _PARENT_BEFORE.search(before)
+    if m:
+        return f"after {' '.join(m.group(0).split())!r}: a parent of the same name"
+    m = _PARENT_AFTER.match(after)
+    if m:
+        return f"{' '.join(m.group(0).split())!r}: a parent of the same name"
+    return ""

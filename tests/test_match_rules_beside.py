@@ -1,0 +1,111 @@
+"""Alert-line rules read from the words beside a name: namesake-sign and hyphenated-surname.
+
+Each test names the rule it covers (docs/matching.md, "Rules for the alert line"); the
+people and sentences are made up for these tests.
+"""
+
+from __future__ import annotations
+
+from monitor.items import Person
+from monitor.match import compile_watchlist, explain, find_mentions
+
+ALERT = 90
+
+TOMAS = Person("Tomás Ibarra", context=("Tucson", "ICE", "Hermosillo"))
+RAMIRO = Person("Ramiro Quesada Luna", context=("Oaxaca", "deportado"))
+NELSON = Person("Nelson Quiroga", context=("boxeador", "Neuquén"))
+MARC = Person("Marc Pierre-Louis", context=("Montréal",))
+WATCHLIST = compile_watchlist([TOMAS, RAMIRO, NELSON, MARC])
+
+
+def scored(text: str) -> list[tuple[str, str, int]]:
+    """(person, matched, score) of every mention found, alerted or stored below the line."""
+    return [(m.person.name, m.matched, m.score) for m in find_mentions(text, WATCHLIST)]
+
+
+def alerts(text: str) -> list[tuple[str, str]]:
+    return [(name, matched) for name, matched, score in scored(text) if score >= ALERT]
+
+
+def rule_named(text: str, person: Person, rule: str) -> bool:
+    return any(rule in line for line in explain(text, WATCHLIST, person.name))
+
+
+def test_a_street_or_school_named_after_someone_is_not_them() -> None:
+    # namesake-sign: the word before the name says it names a place or a body.
+    for text in (
+        "Vecinos de Tucson pintaron un mural en la calle Tomás Ibarra.",
+        "Le lycée Tomás Ibarra, à Hermosillo, ferme pour travaux.",
+        "A Escola Municipal Tomás Ibarra, em Tucson, abre inscrições.",
+        "Parishioners met at St. Tomás Ibarra in Tucson after the raid by ICE.",
+    ):
+        assert alerts(text) == [], text
+        assert scored(text) == [(TOMAS.name, "Tomás Ibarra", 80)], text
+    assert rule_named("Vecinos de Tucson pintaron un mural en la calle Tomás Ibarra.", TOMAS, "namesake-sign")
+    # The man himself, with the same context words, still alerts.
+    assert alerts("Tomás Ibarra fue detenido por ICE en Tucson el martes.") == [(TOMAS.name, "Tomás Ibarra")]
+
+
+def test_a_foundation_firm_or_street_after_the_name_is_not_the_person() -> None:
+    # namesake-sign: English puts the institution word after the name.
+    for text in (
+        "The Tomás Ibarra Foundation funds lawyers for ICE detainees in Tucson.",
+        "Tomás Ibarra Street in Tucson is closed while ICE agents search the block.",
+        "Tomás Ibarra & Sons, a Tucson roofing company, was raided by ICE.",
+        "Tomás Ibarra is a street in Hermosillo where ICE deportees are dropped off.",
+    ):
+        assert alerts(text) == [], text
+    assert alerts("Tomás Ibarra, a roofer, was raided by ICE in Tucson.") == [(TOMAS.name, "Tomás Ibarra")]
+
+
+def test_a_public_role_beside_the_name_marks_a_namesake() -> None:
+    # namesake-sign: "the striker", "el boxeador": someone in the news for that role.
+    for text in (
+        "Tomás Ibarra, the Hermosillo-born striker, scored twice on Sunday.",
+        "Tomás Ibarra, el alcalde de Hermosillo, inauguró el puente.",
+        "Tomás Ibarra, 31, the Tucson welterweight boxer, won by knockout.",
+        "El actor Tomás Ibarra presentó su película en Hermosillo.",
+        "Tomás Ibarra, l'attaquant de Tucson, a signé à Lyon.",
+    ):
+        assert alerts(text) == [], text
+    # A lone surname after the namesake is the namesake's too.
+    assert alerts("Tomás Ibarra, the striker, was born in Hermosillo. Ibarra scored twice.") == []
+    assert rule_named("El actor Tomás Ibarra presentó su película en Hermosillo.", TOMAS, "namesake-sign")
+    # Someone introduced with "a", or by an ordinary trade, is not a public figure; a role
+    # ending the sentence before is someone else's.
+    for text in (
+        "Ganó el boxeador. Tomás Ibarra, detenido por ICE en Tucson, lo vio por televisión.",
+        "Tomás Ibarra, a striker in a Sunday league, was detained by ICE in Tucson.",
+        "Tomás Ibarra, the Tucson welder held by ICE since May, lost his appeal.",
+    ):
+        assert alerts(text) == [(TOMAS.name, "Tomás Ibarra")], text
+    # A role the watched person's own context words name is no sign against them.
+    assert alerts("Nelson Quiroga, el boxeador de Neuquén, fue detenido.") == [(NELSON.name, "Nelson Quiroga")]
+
+
+def test_a_parent_of_the_same_name_is_not_the_watched_son() -> None:
+    # namesake-sign: "su padre, Tomás Ibarra" is the father.
+    for text in (
+        "Su padre, Tomás Ibarra, viajó a Hermosillo para pedir noticias del detenido.",
+        "Tomás Ibarra, de 62 años, padre del joven detenido por ICE, habló en Tucson.",
+        "His father, also named Tomás Ibarra, waited outside the ICE office in Tucson.",
+    ):
+        assert alerts(text) == [], text
+    # A father himself, or a son introduced by his relatives, is still the man watched.
+    for text in (
+        "Tomás Ibarra, padre de dos niños, fue detenido por ICE en Tucson.",
+        "Su hijo, Tomás Ibarra, fue detenido por ICE en Tucson.",
+    ):
+        assert alerts(text) == [(TOMAS.name, "Tomás Ibarra")], text
+    # A full name of three words with an uncommon word is left alone, as exclude words leave it.
+    assert alerts("Su padre, Ramiro Quesada Luna, fue deportado desde Oaxaca.") == [
+        (RAMIRO.name, "Ramiro Quesada Luna")
+    ]
+
+
+def test_a_hyphenated_surname_written_whole_is_no_frequent_name() -> None:
+    # hyphenated-surname: Marc, Pierre and Louis are all frequent names; "Pierre-Louis" is rare.
+    assert alerts("Expulsés : PIERRE-LOUIS, Marc ; DUVAL, Anne") == [(MARC.name, "PIERRE-LOUIS, Marc")]
+    assert rule_named("Expulsés : PIERRE-LOUIS, Marc ; DUVAL, Anne", MARC, "hyphenated-surname")
+    # Without the hyphen the words are three frequent names, as before.
+    assert alerts("Marc Pierre Louis a chanté samedi.") == []
