@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,11 @@ def run_monitor(*args: str, cwd: Path | None = None, timeout: float = 300, env: 
         timeout=timeout,
         env={**os.environ, **(env or {})},
     )
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    """Poll `condition` until it is true; fail the test after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
