@@ -117,6 +117,14 @@ def site():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """One `monitor demo` for the suite: (its directory, the finished command). Tests only read
+    its archive (a `monitor rematch` over it finds nothing new); a test that changes it makes its own."""
+    directory = tmp_path_factory.mktemp("demo")
+    return directory, run_monitor("demo", "--dir", str(directory))
+
+
 def write_config(directory: Path, body: str, people: str = "") -> Path:
     """A monitor.toml in `directory`: polite settings turned down for loopback, plus `body`."""
     path = directory / "monitor.toml"
