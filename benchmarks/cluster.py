@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,33 +21,11 @@ import time
 from pathlib import Path
 
 from common import SiteServer, TreeSampler, machine, require_corpus, run_monitor, serve_pages, table, write_config
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from alert_servers import free_port
+from redisserver import redis_server_binary, running_redis  # the tests' redis-server: common puts tests/ on the path
 
 WATCHLIST = ["Donald Trump", "Joe Biden", "Jeffrey Epstein", "Pedro Sánchez", "Giorgia Meloni", "Elon Musk",
              "Jeff Bezos", "Taylor Swift", "Julian Assange", "Mario Vargas Llosa"]
 ENV = "BENCH_MONITOR_REDIS_URL"
-
-
-def start_redis() -> tuple[subprocess.Popen, str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("skipped: redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    client.close()
-    return server, f"redis://127.0.0.1:{port}/0"
 
 
 def timed(commands: list[list[str]], env: dict) -> tuple[float, list[float], list[str]]:
@@ -103,20 +80,21 @@ def main() -> None:
     args = parser.parse_args()
     pages = require_corpus()
     pages = pages[: args.limit] if args.limit else pages
+    binary = redis_server_binary()
+    if binary is None:
+        raise SystemExit("skipped: redis-server is not installed (apt-get install redis-server)")
     print(f"machine: {machine()}")
     site = SiteServer().start()
-    redis_server, url = start_redis()
     try:
-        feeds = serve_pages(site, pages)
-        ones, twos, runs = [], [], []
-        for _ in range(args.rounds):  # alternated, so load from elsewhere hits both alike
-            ones.append(cycle(feeds, url, 1))
-            twos.append(cycle(feeds, url, 2))
-            with tempfile.TemporaryDirectory() as tmp:
-                runs.append(run_monitor(bench_config(Path(tmp), feeds, cluster=False)))
+        with running_redis(binary) as url:
+            feeds = serve_pages(site, pages)
+            ones, twos, runs = [], [], []
+            for _ in range(args.rounds):  # alternated, so load from elsewhere hits both alike
+                ones.append(cycle(feeds, url, 1))
+                twos.append(cycle(feeds, url, 2))
+                with tempfile.TemporaryDirectory() as tmp:
+                    runs.append(run_monitor(bench_config(Path(tmp), feeds, cluster=False)))
     finally:
-        redis_server.terminate()
-        redis_server.wait(10)
         site.stop()
     one = min(ones, key=lambda r: r["crawl"] + r["ingest"])
     two = min(twos, key=lambda r: r["crawl"] + r["ingest"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,14 @@ def site():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """One `monitor demo` for the suite: (its directory, the finished command). Tests only read
+    its archive (a `monitor rematch` over it finds nothing new); a test that changes it makes its own."""
+    directory = tmp_path_factory.mktemp("demo")
+    return directory, run_monitor("demo", "--dir", str(directory))
+
+
 def write_config(directory: Path, body: str, people: str = "") -> Path:
     """A monitor.toml in `directory`: polite settings turned down for loopback, plus `body`."""
     path = directory / "monitor.toml"
@@ -142,3 +151,11 @@ def run_monitor(*args: str, cwd: Path | None = None, timeout: float = 300, env: 
         timeout=timeout,
         env={**os.environ, **(env or {})},
     )
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    """Poll `condition` until it is true; fail the test after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)

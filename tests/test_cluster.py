@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,9 +18,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from alert_servers import free_port
 from conftest import CORPUS, run_monitor, write_config
 from pages import article_html, rss
+from redisserver import redis_server_binary, running_redis
 from siteserver import SiteServer, send_body
 from sqlite_utils import Database
 
@@ -39,27 +38,13 @@ REDIS_ENV = "TEST_MONITOR_REDIS_URL"
 @pytest.fixture(scope="module")
 def redis_url():
     """A real redis-server on a free loopback port, nothing written to disk."""
-    binary = shutil.which("redis-server") or next((p for p in ["/usr/bin/redis-server"] if Path(p).exists()), None)
+    binary = redis_server_binary()
     if binary is None:
         if os.environ.get("MONITOR_REQUIRE_REDIS") == "1":
             pytest.fail("redis-server is not installed (apt-get install redis-server); MONITOR_REQUIRE_REDIS=1")
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    client.close()
-    server.terminate()
-    server.wait(10)
+    with running_redis(binary) as url:
+        yield url
 
 
 @pytest.fixture

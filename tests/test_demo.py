@@ -5,18 +5,10 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 
-import pytest
 from conftest import run_monitor
 from sqlite_utils import Database
 
 SITE = files("monitor.demo") / "site"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("demo")
-    result = run_monitor("demo", "--dir", str(directory))
-    return directory, result
 
 
 def found_by_path(db: Database) -> dict[str, set[str]]:

@@ -153,14 +153,14 @@ def test_feed_text_mention_has_a_bundle_without_a_page(tmp_path, site):
     assert "Andry José Hernández Romero" in (out / "text.txt").read_text(encoding="utf-8")
 
 
-def test_demo_mention_to_bundle_in_one_command(tmp_path):
-    demo = run_monitor("demo", "--dir", str(tmp_path / "demo"))
-    assert demo.returncode == 0, demo.stderr
-    db = Database(tmp_path / "demo" / "demo.db")
+def test_demo_mention_to_bundle_in_one_command(tmp_path, demo):
+    directory, done = demo
+    assert done.returncode == 0, done.stderr
+    db = Database(directory / "demo.db")
     paged = "select min(m.id) as id from mentions m join responses r on r.article_id = m.article_id"
     mention_id = next(db.query(paged))["id"]
     out = tmp_path / "bundle"
-    result = run_monitor("evidence", str(mention_id), "-c", str(tmp_path / "demo" / "monitor.toml"), "--out", str(out))
+    result = run_monitor("evidence", str(mention_id), "-c", str(directory / "monitor.toml"), "--out", str(out))
     assert result.returncode == 0, result.stderr
     manifest = verify(out)
     site_dir = Path(__file__).resolve().parent.parent / "monitor" / "demo" / "site"

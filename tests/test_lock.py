@@ -8,12 +8,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import ExitStack
 
 import pytest
 from badserver import end_group, monitor, start_monitor
-from conftest import write_config
+from conftest import wait_for, write_config
 from pages import article_html, rss
 from sqlite_utils import Database
 
@@ -26,10 +27,13 @@ ANDRY = '[[person]]\nname = "Andry José Hernández Romero"\n'
 
 @pytest.fixture
 def slow_site(site):
-    """A feed that takes 3 s to answer, so a run holds the lock that long."""
+    """A feed that takes 3 s to answer, so a run holds the lock that long (until `site.feed_slow` is cleared)."""
+    site.feed_slow = threading.Event()
+    site.feed_slow.set()
 
     def slow_feed(h) -> None:
-        time.sleep(3)
+        if site.feed_slow.is_set():
+            time.sleep(3)
         body = rss([{"title": "A", "link": f"{site.base}/a.html"}]).encode()
         h.send_response(200)
         h.send_header("Content-Type", "application/rss+xml")
@@ -40,13 +44,6 @@ def slow_site(site):
     site.routes["/feed.xml"] = slow_feed
     site.add("/a.html", article_html("A", ["Andry José Hernández Romero was named in court."]))
     return site
-
-
-def wait_for(condition, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.02)
 
 
 def finish(process: subprocess.Popen, out, err) -> tuple[int, str, str]:
@@ -96,6 +93,7 @@ def test_lock_of_a_killed_run_is_recovered(tmp_path, slow_site):
     process.send_signal(signal.SIGKILL)
     process.wait()
     end_group(process)
+    slow_site.feed_slow.clear()  # the rerun only has to get the lock: it need not wait for the feed too
     rerun = monitor("run", "--no-alerts", "-c", str(config))
     assert rerun.returncode == 0, rerun.stderr
     db = Database(tmp_path / "mentions.db")

@@ -14,16 +14,19 @@ from pathlib import Path
 
 import pytest
 from badserver import end_group, monitor, start_monitor
-from conftest import ROOT, write_config
+from conftest import ROOT, wait_for, write_config
 from pages import article_html, rss
 from sqlite_utils import Database
 
 ANDRY = '[[person]]\nname = "Andry José Hernández Romero"\n'
 
 
-def slow(seconds: float, body: bytes, content_type: str):
+def slow(seconds: float, body: bytes, content_type: str, until: threading.Event | None = None):
+    """A handler that answers after `seconds` (at once after `until` is set)."""
+
     def handler(h) -> None:
-        time.sleep(seconds)
+        if until is None or not until.is_set():
+            time.sleep(seconds)
         h.send_response(200)
         h.send_header("Content-Type", content_type)
         h.send_header("Content-Length", str(len(body)))
@@ -31,13 +34,6 @@ def slow(seconds: float, body: bytes, content_type: str):
         h.wfile.write(body)
 
     return handler
-
-
-def wait_for(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.02)
 
 
 def statuses(db_path: Path) -> list[str]:
@@ -49,9 +45,10 @@ def test_a_signalled_run_is_recorded_interrupted_and_frees_the_lock(tmp_path, si
     links = [f"{site.base}/slow/{n}.html" for n in range(6)]
     site.add("/feed.xml", rss([{"title": f"S {n}", "link": link} for n, link in enumerate(links)]),
              "application/rss+xml")
+    interrupted = threading.Event()  # the pages are slow only for the run that is signalled mid-crawl
     for n in range(6):
         page = article_html(f"S {n}", ["Andry José Hernández Romero was named in court."]).encode()
-        site.routes[f"/slow/{n}.html"] = slow(1.5, page, "text/html; charset=utf-8")
+        site.routes[f"/slow/{n}.html"] = slow(1.5, page, "text/html; charset=utf-8", until=interrupted)
     config = write_config(tmp_path, f'[[feed]]\nurl = "{site.base}/feed.xml"\n', ANDRY)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = start_monitor("run", "--no-alerts", "-c", str(config), out=out, err=err)
@@ -68,6 +65,7 @@ def test_a_signalled_run_is_recorded_interrupted_and_frees_the_lock(tmp_path, si
     assert "interrupted" in stderr
     assert statuses(tmp_path / "mentions.db") == ["interrupted"]
     # The lock went with the run: the next one runs (not 75), and fetches what was left.
+    interrupted.set()
     again = monitor("run", "--no-alerts", "-c", str(config))
     assert again.returncode == 0, again.stderr
     assert statuses(tmp_path / "mentions.db") == ["interrupted", "ok"]

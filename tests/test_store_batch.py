@@ -16,11 +16,10 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from badserver import end_group, monitor
-from conftest import ROOT, write_config
+from conftest import ROOT, wait_for, write_config
 from pages import article_html, rss
 from siteserver import send_body
 from sqlite_utils import Database
@@ -63,13 +62,6 @@ def scrapy_crawl(config: Path, err, **settings) -> subprocess.Popen:
                             env={**os.environ, "MONITOR_CONFIG": str(config)})
 
 
-def wait_for(condition, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.05)
-
-
 def count(db_path: Path, sql: str, *args) -> int:
     """One number from the archive, read-only (0 while the crawl has not created it yet)."""
     if not db_path.exists():
@@ -98,7 +90,7 @@ def test_a_crawl_killed_mid_batch_loses_nothing_and_the_next_run_stores_each_art
         crawl = scrapy_crawl(config, err, MONITOR_STORE_BATCH_ITEMS=4, MONITOR_STORE_BATCH_MS=600_000)
         try:
             scraped = lambda: Path(err.name).read_bytes().count(b"Scraped Article")  # noqa: E731
-            wait_for(lambda: scraped() >= 10)
+            wait_for(lambda: scraped() >= 10, seconds=90)
             assert count(db_path, "select count(*) from articles") == 8
             os.kill(crawl.pid, signal.SIGKILL)
             crawl.wait(30)
@@ -143,7 +135,7 @@ def test_a_quiet_crawl_commits_on_the_timer(tmp_path, site):
         # while the fourth page is still being waited for.
         crawl = scrapy_crawl(config, err, MONITOR_STORE_BATCH_ITEMS=1000, MONITOR_STORE_BATCH_MS=200)
         try:
-            wait_for(lambda: site.requests_for("/news/3.html"))
+            wait_for(lambda: site.requests_for("/news/3.html"), seconds=90)
             # Sooner than that request's timeout (10 s, tests/conftest.py), so not the close's flush.
             wait_for(lambda: count(tmp_path / "mentions.db", "select count(*) from articles") == 3, seconds=8)
             assert crawl.poll() is None
