@@ -15,6 +15,7 @@ import concurrent.futures
 import gzip
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import resource
 import signal
@@ -39,6 +40,9 @@ MATCH_IN_WORKERS_MAX_PEOPLE = 2_000
 # A worker is replaced by a fresh one after this many pages, so what the libraries leak
 # or fragment is given back now and then.
 TASKS_PER_WORKER = 500
+# The kept response's compression: level 3 takes half the CPU of level 6 for an archive
+# about 10% bigger (benchmarks/README.md, "Worker CPU by part").
+GZIP_LEVEL = 3
 # Seconds past crawl.extract_timeout with no page finished and a page waiting: the pool is stuck.
 STALL_GRACE = 30.0
 WATCH_EVERY = 2.0  # how often a waiting page looks at its future (cheap: a few per page)
@@ -69,6 +73,26 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def start_server() -> None:
+    """Start the workers' forkserver now, before the crawl sets Scrapy up.
+
+    The server imports trafilatura and the matcher once and fills their lazy caches
+    (monitor/worker_preload.py); each worker (and each replacement) forks from it ready to
+    work instead of spending a second on imports, and shares those pages. Started here,
+    the server does that while the run loads Scrapy's components, instead of while the
+    reactor waits for the pool's first worker. A pool started later uses this server.
+    """
+    _forkserver_context()
+    multiprocessing.forkserver.ensure_running()
+
+
+def _forkserver_context():
+    # forkserver, not fork: forking a process that runs the reactor's threads is unsafe.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["monitor.worker_preload"])
+    return context
+
+
 def extract_page(body: bytes, content_type: str | None, url: str) -> dict | None:
     """A page's `extract_fields` and its text's story sketch, from the bytes received.
 
@@ -89,7 +113,7 @@ def extract_page(body: bytes, content_type: str | None, url: str) -> dict | None
         fields["title"], fields["text"] = repair(fields["title"]), repair(fields["text"])
         fields["repaired"] = True
         fields["sketch"] = sketch(fields["text"])
-        fields["body_gz"] = gzip.compress(body, compresslevel=6)
+        fields["body_gz"] = gzip.compress(body, compresslevel=GZIP_LEVEL)
     return fields
 
 
@@ -160,11 +184,7 @@ class ExtractionPool:
         self._pool = self._new_pool() if workers > 0 else None
 
     def _new_pool(self) -> ProcessPool:
-        # forkserver, not fork: forking a process that runs the reactor's threads is unsafe.
-        # The server imports trafilatura and the matcher once; each worker (and each
-        # replacement) forks from it ready to work instead of spending a second on imports.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context = _forkserver_context()
         return ProcessPool(max_workers=self.workers, max_tasks=TASKS_PER_WORKER, initializer=_init_worker,
                            initargs=self._initargs, context=context)
 
