@@ -1,41 +1,19 @@
-"""What the extraction pool's forkserver loads once, so that every worker forked from it shares it.
+"""What the extraction pool's forkserver imports once, so that every worker forked from it shares it.
 
-Importing this module (only the forkserver does: monitor/workers.py names it in
-`set_forkserver_preload`) imports the workers' code and fills the caches that
-trafilatura and htmldate otherwise fill lazily, in each worker, on the first page that
-needs them: justText's stoplists of every language (a page where trafilatura falls
-back on justText) and dateparser's locales (a page whose date only a text search
-finds). Filled here, their pages are shared copy-on-write between the workers instead
-of each worker holding its own copy (tens of MB each). A library that renamed one of
-these caches only loses the sharing, never the extraction.
+Only the forkserver imports this module (monitor/workers.py names it in
+`set_forkserver_preload`): trafilatura and the workers' code, then `gc.freeze()`, so
+that the workers' garbage collections leave those objects alone. A collection writes
+to every object it scans; on a page shared with the forkserver that write makes the
+worker copy the page (copy-on-write), and after a few collections each worker holds
+its own copy of everything imported here.
 """
 
 from __future__ import annotations
 
-import logging
+import gc
 
 import trafilatura  # noqa: F401  (monitor/extract.py imports it on first use; here, once for every worker)
 
-from . import workers  # noqa: F401  (the workers' code and the matcher, imported once)
+from . import workers  # noqa: F401  (the workers' code and the matcher)
 
-logger = logging.getLogger(__name__)
-
-
-def _warm_justext_stoplist() -> None:
-    from trafilatura.external import jt_stoplist_init
-
-    jt_stoplist_init()
-
-
-def _warm_dateparser() -> None:
-    from htmldate.extractors import get_external_parser, month_words
-
-    month_words()
-    get_external_parser().get_date_data("19 abril 2022 21:12")
-
-
-for _warm in (_warm_justext_stoplist, _warm_dateparser):
-    try:
-        _warm()
-    except (ImportError, AttributeError) as error:  # the library changed: workers fill it themselves
-        logger.debug("not preloaded in the forkserver (%s): %s", _warm.__name__, error)
+gc.freeze()
