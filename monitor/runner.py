@@ -19,7 +19,6 @@ from .errors import MonitorError
 from .lock import run_lock
 from .run import STATS_PREFIX, RunExtension, finish_run, open_run, source_errors
 from .sources import describe_search_counts, search_counts
-from .workers import default_workers, start_server
 
 logger = logging.getLogger(__name__)
 
@@ -140,8 +139,6 @@ def run_monitor_spider(settings: Settings, verbose: bool = False) -> Crawler:
     """Run the `monitor` spider to its end in this process; the crawler, for its stats."""
     # Live progress on stderr: lines with -v, a self-overwriting line on a terminal.
     settings.set("MONITOR_PROGRESS", "lines" if verbose else "bar" if sys.stderr.isatty() else "", priority="cmdline")
-    if settings.getint("MONITOR_EXTRACT_WORKERS", default_workers()) > 0:
-        start_server()  # the workers' imports overlap Scrapy's start-up
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("monitor")
     process.crawl(crawler)

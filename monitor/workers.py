@@ -74,13 +74,12 @@ def default_workers() -> int:
 
 
 def start_server() -> None:
-    """Start the workers' forkserver now, before the crawl sets Scrapy up.
+    """Start the workers' forkserver now, in the background (a pool started later uses it).
 
-    The server imports trafilatura and the matcher once and fills their lazy caches
-    (monitor/worker_preload.py); each worker (and each replacement) forks from it ready to
-    work instead of spending a second on imports, and shares those pages. Started here,
-    the server does that while the run loads Scrapy's components, instead of while the
-    reactor waits for the pool's first worker. A pool started later uses this server.
+    The server imports trafilatura and the matcher once (monitor/worker_preload.py); each
+    worker (and each replacement) forks from it ready to work instead of spending a second
+    on imports, and shares those pages. Left to the pool, the server starts when the first
+    page is scheduled on it, and the reactor waits for its imports.
     """
     _forkserver_context()
     multiprocessing.forkserver.ensure_running()
