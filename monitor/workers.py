@@ -41,7 +41,7 @@ MATCH_IN_WORKERS_MAX_PEOPLE = 2_000
 # or fragment is given back now and then.
 TASKS_PER_WORKER = 500
 # The kept response's compression: level 3 takes half the CPU of level 6 for an archive
-# about 10% bigger (benchmarks/README.md, "Worker CPU by part").
+# about 10% bigger (benchmarks/README.md, "Worker and main-process CPU, memory").
 GZIP_LEVEL = 3
 # Seconds past crawl.extract_timeout with no page finished and a page waiting: the pool is stuck.
 STALL_GRACE = 30.0
