@@ -96,9 +96,13 @@ class Run:
         return int(found.group(1)) if found else 0
 
 
-def run_monitor(config: Path, *args: str, env: dict | None = None) -> Run:
-    """`python -m monitor run --no-alerts -c config` in a subprocess, timed, its process tree's memory sampled."""
-    command = [sys.executable, "-m", "monitor", "run", "--no-alerts", "-c", str(config), *args]
+def run_monitor(config: Path, *args: str, env: dict | None = None, profile: str = "") -> Run:
+    """`python -m monitor run --no-alerts -c config` in a subprocess, timed, its process tree's memory sampled.
+
+    With `profile`, the run's main process runs under cProfile, which writes its stats to that file.
+    """
+    profiler = ["-m", "cProfile", "-o", profile] if profile else []
+    command = [sys.executable, *profiler, "-m", "monitor", "run", "--no-alerts", "-c", str(config), *args]
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})

@@ -1,6 +1,6 @@
 """Peak memory of `monitor run` over the corpus, and of loading a 50,000-person watchlist.
 
-Usage: python benchmarks/memory.py [--people 50000]
+Usage: python benchmarks/memory.py [--people 50000] [--pages-only]
 
 Each run is a `python -m monitor run` subprocess; a thread samples /proc every 20 ms and
 sums the RSS (and PSS) of the run and every process below it: the forkserver and the
@@ -38,6 +38,7 @@ def people_csv(path: Path, count: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--pages-only", action="store_true", help="only the start-up and 303-page runs, 10 people")
     args = parser.parse_args()
     pages = require_corpus()
     print(f"machine: {machine()}")
@@ -50,7 +51,7 @@ def main() -> None:
         (f"{len(pages)} pages, 10 people", feeds, False),
         (f"watchlist load: empty feed, {args.people:,} people", [empty], True),
         (f"{len(pages)} pages, {args.people:,} people", feeds, True),
-    ]
+    ][: 2 if args.pages_only else None]
     rows, base, roles = [], None, []
     try:
         for label, urls, big in cases:

@@ -1,6 +1,6 @@
 """Pages per second of `monitor run` over the corpus on loopback, against bare trafilatura in one process.
 
-Usage: python benchmarks/pipeline.py [--limit N] [--rounds 2]
+Usage: python benchmarks/pipeline.py [--limit N] [--rounds 2] [--profile FILE]
 
 The baseline is bare single-process `trafilatura.extract(html)` over the same pages,
 already decompressed and decoded, one after another in this process. A second row gives
@@ -71,15 +71,16 @@ def bare_parallel(htmls: list[tuple[str, str]], workers: int) -> tuple[float, fl
         return time.perf_counter() - started, cpu
 
 
-def pipeline(site: SiteServer, feeds: list[str]) -> Run:
+def pipeline(site: SiteServer, feeds: list[str], profile: str = "") -> Run:
     with tempfile.TemporaryDirectory() as tmp:
-        return run_monitor(write_config(Path(tmp), feeds, WATCHLIST))
+        return run_monitor(write_config(Path(tmp), feeds, WATCHLIST), profile=profile)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="use only the first N corpus pages")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--profile", help="only profile one run's main process with cProfile into this file")
     args = parser.parse_args()
     pages = require_corpus()
     pages = pages[: args.limit] if args.limit else pages
@@ -90,6 +91,10 @@ def main() -> None:
         feeds = serve_pages(site, pages)
         empty = site.add("/empty.xml", '<?xml version="1.0"?><rss version="2.0"><channel><title>e</title>'
                          "</channel></rss>", "application/rss+xml")
+        if args.profile:
+            run = pipeline(site, feeds, profile=args.profile)
+            print(f"run: {run.stdout.strip()}; {run.seconds:.1f} s; main process profile written to {args.profile}")
+            return
         startup = pipeline(site, [empty])
         bares, fields, parallels, runs = [], [], [], []
         for _ in range(args.rounds):

@@ -19,6 +19,7 @@ _SINGLE_BYTE = frozenset({"latin_1", "iso8859_15", "cp1252", "iso8859_2", "ascii
 # Signs of UTF-8 read as Latin-1/cp1252: "Ã" or "Â" before a continuation-range
 # character, "â€" (quotes, dashes). Checked first, because ftfy costs milliseconds.
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|â€|Ã[\u00a0-\u00ff]")
+_MOJIBAKE_LEADS = ("Ã", "Â", "â€")
 
 
 def _codec(name: str) -> str:
@@ -60,6 +61,8 @@ def page_text(response: TextResponse) -> str:
 
 def repair(text: str) -> str:
     """Text with mojibake ("sanciÃ³n", "HernÃ¡ndez") turned back into what was meant."""
-    if not _MOJIBAKE.search(text):
+    # Every sign the regex looks for starts with one of these; `in` scans a page's HTML
+    # many times faster than the regex's alternation does, and most pages have none.
+    if not any(lead in text for lead in _MOJIBAKE_LEADS) or not _MOJIBAKE.search(text):
         return text
     return ftfy.fix_encoding(text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 
-import trafilatura
 from lxml.etree import ParserError
 
 from .charset import repair
@@ -49,6 +48,10 @@ def build_article(page: Page, fields: dict | None) -> Article | None:
 
 def extract_fields(html: str, url: str) -> dict | None:
     """Run trafilatura on one page; None if it finds no main text."""
+    # Imported here: only the extraction workers run this (their forkserver imports it
+    # once, monitor/worker_preload.py); the reactor's process is spared its ~15 MB.
+    import trafilatura
+
     try:
         tree = trafilatura.load_html(html)
     except (ValueError, ParserError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from twisted.internet import task
@@ -64,6 +65,18 @@ class ExtractPipeline(_Stage):
         crawl = self.run.config.crawl
         self.pool = ExtractionPool(workers, self.run.config.people, crawl.extract_timeout, crawl.worker_memory_mb)
         self.given_up = page_failures.given_up_keys(self.run.archive.db)  # read once, not once per page
+        if workers > 0:
+            self.crawler.signals.connect(self._first_page_request, signal=signals.request_scheduled)
+
+    def _first_page_request(self, request: Request) -> None:
+        """Launch the workers (in the background) as soon as a page is asked for, not once it came back.
+
+        The forkserver's imports then overlap the first pages' downloads; a run that fetches
+        no page never starts it.
+        """
+        if request.meta.get("article") or request.meta.get("kind") == "site":
+            self.crawler.signals.disconnect(self._first_page_request, signal=signals.request_scheduled)
+            self.pool.start()
 
     def close_spider(self) -> None:
         self.pool.close()

@@ -61,6 +61,8 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.middlewares.ConditionalGetMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "monitor.middlewares.BackoffRetryMiddleware": 550,
+    # Just before decompression (590): responses pass middlewares from the highest number down.
+    "monitor.middlewares.CompressedBodyMiddleware": 595,
     # After decompression (590), before meta refresh (580) and retries (550): a bot
     # wall answered with 503 is reported at once, not retried.
     "monitor.middlewares.ResponseCheckMiddleware": 585,

@@ -39,6 +39,9 @@ MATCH_IN_WORKERS_MAX_PEOPLE = 2_000
 # A worker is replaced by a fresh one after this many pages, so what the libraries leak
 # or fragment is given back now and then.
 TASKS_PER_WORKER = 500
+# The kept response's compression: level 3 takes half the CPU of level 6 for an archive
+# about 10% bigger (benchmarks/README.md, "Worker and main-process CPU, memory").
+GZIP_LEVEL = 3
 # Seconds past crawl.extract_timeout with no page finished and a page waiting: the pool is stuck.
 STALL_GRACE = 30.0
 WATCH_EVERY = 2.0  # how often a waiting page looks at its future (cheap: a few per page)
@@ -69,6 +72,13 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def _forkserver_context():
+    # forkserver, not fork: forking a process that runs the reactor's threads is unsafe.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["monitor.worker_preload"])
+    return context
+
+
 def extract_page(body: bytes, content_type: str | None, url: str) -> dict | None:
     """A page's `extract_fields` and its text's story sketch, from the bytes received.
 
@@ -89,7 +99,7 @@ def extract_page(body: bytes, content_type: str | None, url: str) -> dict | None
         fields["title"], fields["text"] = repair(fields["title"]), repair(fields["text"])
         fields["repaired"] = True
         fields["sketch"] = sketch(fields["text"])
-        fields["body_gz"] = gzip.compress(body, compresslevel=6)
+        fields["body_gz"] = gzip.compress(body, compresslevel=GZIP_LEVEL)
     return fields
 
 
@@ -160,18 +170,21 @@ class ExtractionPool:
         self._pool: ProcessPool | None = None
         self._pool_started: concurrent.futures.Future | None = None
         if workers > 0:
-            self._pool, self._pool_started = self._new_pool()
+            self._pool = self._new_pool()
 
-    def _new_pool(self) -> tuple[ProcessPool, concurrent.futures.Future]:
-        """A pool, and a future that is done once its workers have been launched."""
-        # forkserver, not fork: forking a process that runs the reactor's threads is unsafe.
-        # The server imports trafilatura and the matcher once; each worker (and each
-        # replacement) forks from it ready to work instead of spending a second on imports.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        pool = ProcessPool(max_workers=self.workers, max_tasks=TASKS_PER_WORKER, initializer=_init_worker,
+    def _new_pool(self) -> ProcessPool:
+        context = _forkserver_context()
+        return ProcessPool(max_workers=self.workers, max_tasks=TASKS_PER_WORKER, initializer=_init_worker,
                            initargs=self._initargs, context=context)
-        return pool, _start_in_background(pool)
+
+    def start(self) -> None:
+        """Launch the workers now, in the background (else the first page does).
+
+        Called when the first page is asked for, so that the forkserver's imports overlap
+        its download; a run that fetches no page never starts them.
+        """
+        if self._pool is not None and self._pool_started is None:
+            self._pool_started = _start_in_background(self._pool)
 
     async def extract(self, body: bytes, content_type: str | None, url: str) -> dict | None:
         """`extract_page` of a response's body, decoded by its Content-Type header and its bytes."""
@@ -199,6 +212,7 @@ class ExtractionPool:
                 raise MonitorError(f"the extraction workers cannot start or keep running: {error}") from None
 
     async def _schedule(self, function, args: tuple):
+        self.start()
         pool, started = self._pool, self._pool_started
         if not started.done():
             await asyncio.wrap_future(started)
@@ -247,7 +261,8 @@ class ExtractionPool:
     def _replace(self, broken: ProcessPool) -> None:
         """A new pool instead of `broken`, unless another page replaced it already."""
         if self._pool is broken:
-            self._pool, self._pool_started = self._new_pool()
+            self._pool, self._pool_started = self._new_pool(), None
+            self.start()
             _stop(broken, wait=0)  # never on the reactor's time: a wedged pool's join never returns
 
     def close(self) -> None:
