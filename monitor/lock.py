@@ -41,10 +41,14 @@ def run_lock(path: Path) -> Iterator[None]:
 
 def _holder(handle) -> str:
     """"pid N, for 3 h 20 min": the holder writes its pid when it takes the lock, so the
-    file's mtime is when it did; a run stuck for hours then shows in every cron mail."""
-    handle.seek(0)
-    pid = handle.read().strip() or "unknown"
-    minutes = int(max(0.0, time.time() - os.fstat(handle.fileno()).st_mtime) // 60)
+    file's mtime is when it did; a run stuck for hours then shows in every cron mail.
+
+    At most 32 bytes are read, as bytes: whatever else is in the file (a crafted or damaged
+    one) cannot cost memory or fail the decoding, and only its digits are shown.
+    """
+    fd = handle.fileno()
+    pid = "".join(chr(b) for b in os.pread(fd, 32, 0) if chr(b).isdigit()) or "unknown"
+    minutes = int(max(0.0, time.time() - os.fstat(fd).st_mtime) // 60)
     held = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
     return f"pid {pid}, for {held}"
 

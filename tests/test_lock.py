@@ -140,3 +140,16 @@ def test_the_locked_message_says_how_long_the_other_run_has_held_the_lock(tmp_pa
         second = monitor("run", "--no-alerts", "-c", str(config))
     assert second.returncode == 75
     assert f"another run holds the lock (pid {os.getpid()}, for 5 h 07 min); nothing done" in second.stderr
+
+
+def test_a_lock_file_holding_garbage_still_gives_the_one_line_and_exit_75(tmp_path, slow_site):
+    # Whatever the lock file holds (here 1 MB of bytes that are not UTF-8), the locked run
+    # reads a few bytes of it, prints its one line and changes nothing.
+    config = write_config(tmp_path, f'[[feed]]\nurl = "{slow_site.base}/feed.xml"\n', ANDRY)
+    lock = load_config(str(config)).lock_path
+    with run_lock(lock):
+        lock.write_bytes(b"\xff\xfe" * 500_000)
+        second = monitor("run", "--no-alerts", "-c", str(config))
+    assert second.returncode == 75, second.stderr
+    assert "another run holds the lock (pid unknown, for 0 min); nothing done" in second.stderr
+    assert len(second.stderr.splitlines()) == 1
