@@ -13,7 +13,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from twisted.internet import task
 
-from .archive import page_failures
 from .archive.changes import last_kept, needs_text, store_check
 from .archive.store import Batch, Saved
 from .extract import build_article
@@ -45,7 +44,7 @@ def page_failed(run: RunExtension, item: Page | Article, reason: str) -> bool:
     Until then its source is fetched in full next run (no conditional GET), so the page is tried again.
     """
     allowed = run.config.crawl.page_attempts
-    attempts = page_failures.record_failure(run.archive.db, item.url, item.source, reason, allowed)
+    attempts = run.page_failure(item.url, item.source, reason)
     if attempts >= allowed:
         reason += f"; given up after {attempts} attempts (see the page_failures table)"
     else:
@@ -64,7 +63,7 @@ class ExtractPipeline(_Stage):
         workers = self.crawler.settings.getint("MONITOR_EXTRACT_WORKERS", default_workers())
         crawl = self.run.config.crawl
         self.pool = ExtractionPool(workers, self.run.config.people, crawl.extract_timeout, crawl.worker_memory_mb)
-        self.given_up = page_failures.given_up_keys(self.run.archive.db)  # read once, not once per page
+        self.given_up = self.run.given_up_pages()  # read once, not once per page
         if workers > 0:
             self.crawler.signals.connect(self._first_page_request, signal=signals.request_scheduled)
 

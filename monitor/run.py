@@ -23,6 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
+from .archive import page_failures
 from .archive.backlog import Backlog, pending_counts
 from .archive.health import close_killed_runs
 from .archive.history import prune_history
@@ -241,6 +242,14 @@ class RunExtension:
             self.count("articles")
             self.count("mentions", mentions)
 
+    def page_failure(self, url: str, source: str, reason: str) -> int:
+        """Count one more failed extraction of `url` (killed, hung, exhausted); its attempts so far, across runs."""
+        return self._archive_page_failure(url, source, reason)
+
+    def given_up_pages(self) -> set[str]:
+        """URL keys of the pages given up on after crawl.page_attempts: not extracted again."""
+        return self._archive_given_up()
+
     # -- signals --------------------------------------------------------------------------
 
     def response_received(self, response: Response, request: Request) -> None:
@@ -286,6 +295,12 @@ class RunExtension:
 
     def _archive_error(self, source: str, url: str, reason: str) -> None:
         self.archive.record_error(self.run_id, source, url, reason)
+
+    def _archive_page_failure(self, url: str, source: str, reason: str) -> int:
+        return page_failures.record_failure(self.archive.db, url, source, reason, self.config.crawl.page_attempts)
+
+    def _archive_given_up(self) -> set[str]:
+        return page_failures.given_up_keys(self.archive.db)
 
     def _archive_close(self, complete: bool) -> None:
         """Each source's result and health; validators only for sources seen through; the run's row."""

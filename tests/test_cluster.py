@@ -83,10 +83,10 @@ def config(directory: Path, site: SiteServer, cluster: bool, node_timeout: float
     return write_config(directory, body, people)
 
 
-def crawl_node(path: Path, url: str) -> subprocess.Popen:
+def crawl_node(path: Path, url: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "monitor", "crawl", "-c", str(path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, REDIS_ENV: url}, start_new_session=True)
+                            env={**os.environ, **(env or {}), REDIS_ENV: url}, start_new_session=True)
 
 
 def finished(node: subprocess.Popen) -> str:

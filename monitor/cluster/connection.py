@@ -27,6 +27,9 @@ class Keys:
     results: str = PREFIX + "results"  # what nodes push for ingest (JSON records, oldest on the right)
     processing: str = PREFIX + "results:processing"  # popped by ingest, removed once committed
     sources: str = PREFIX + "sources"  # url -> the archive's `sources` row (JSON), mirrored by ingest
+    # The archive's page_failures as ingest last published them, plus nodes' failures since:
+    page_attempts: str = PREFIX + "pages:attempts"  # url_key -> failed extractions so far (all cycles, all nodes)
+    given_up: str = PREFIX + "pages:given_up"  # url_key of each page no node extracts again
 
     def inflight(self, node: str) -> str:
         """Requests node `node` popped and has not finished (hash: key -> encoded request)."""

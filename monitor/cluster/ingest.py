@@ -4,7 +4,10 @@ Each record is moved from the results list to a processing list (LMOVE) before i
 handled and removed from there only after the archive committed it, so an ingest killed
 at any instant loses nothing: the next one handles what is left in processing first.
 Handling a record twice is harmless (an article is stored once by its URL key; a
-cycle's run is closed once).
+cycle's run is closed once), except that a failed extraction handled twice counts as two.
+
+After each drain, ingest publishes to Redis what nodes need from the archive
+(`_publish`): the pages given up on and every page's failed attempts so far.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..archive import page_failures
 from ..archive.backlog import pending_counts
 from ..archive.health import queue_health_notices, source_problems
 from ..archive.history import prune_history
@@ -38,6 +42,7 @@ class IngestSummary:
     articles_new: int = 0
     mentions_new: int = 0
     problems: int = 0
+    given_up: int = 0  # pages that reached crawl.page_attempts with a failure ingested now
     bad_records: int = 0
     cycles: list[str] = field(default_factory=list)  # "cycle N (run M)" closed by this ingest
     unknown_people: set[str] = field(default_factory=set)
@@ -46,6 +51,8 @@ class IngestSummary:
     def line(self) -> str:
         text = (f"ingest: {self.records} records: {self.articles_new} new articles, {self.mentions_new} new mentions, "
                 f"{self.problems} problems recorded")
+        if self.given_up:
+            text += f"; {self.given_up} pages given up (crawl.page_attempts; see the page_failures table)"
         if self.cycles:
             text += "; closed " + ", ".join(self.cycles)
         if self.bad_records:
@@ -87,8 +94,12 @@ class Ingest:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, self._stop_soon)
         handled = 0
+        published = False
         while True:
             handled += self._drain()
+            if handled or not published:
+                self._publish()
+                published = True
             if deliver is not None and (handled or not follow):
                 self.summary.alerts = deliver(self.archive.db, self.config.alerts)
                 handled = 0
@@ -122,6 +133,8 @@ class Ingest:
                 self.archive.record_error(self._run(record.get("cycle")), record["source"], record["url"],
                                           record["reason"])
                 self.summary.problems += 1
+            elif kind == "page_failure":
+                self._page_failure(record)
             elif kind == "cycle_done":
                 self._close_cycle(str(record["cycle"]))
             else:
@@ -141,6 +154,30 @@ class Ingest:
             self.summary.articles_new += 1
             self.summary.mentions_new += len(saved.mention_ids)
         self.server.sadd(KEYS.stored, url_key(article.url))
+
+    def _page_failure(self, record: dict) -> None:
+        """Counted as `monitor run` counts it (the node reported the error itself, as an error record)."""
+        allowed = self.config.crawl.page_attempts
+        attempts = page_failures.record_failure(self.archive.db, record["url"], record["source"], record["reason"],
+                                                allowed)
+        if attempts == allowed:
+            self.summary.given_up += 1
+
+    def _publish(self) -> None:
+        """What nodes read of the archive, replaced in one transaction: page attempts and pages given up on."""
+        attempts, given_up = {}, []
+        for key, count, gave_up in self.archive.db.execute(
+                "select url_key, attempts, given_up_at is not null from page_failures"):
+            attempts[key] = count
+            if gave_up:
+                given_up.append(key)
+        pipe = self.server.pipeline(transaction=True)
+        pipe.delete(KEYS.page_attempts, KEYS.given_up)
+        if attempts:
+            pipe.hset(KEYS.page_attempts, mapping=attempts)
+        if given_up:
+            pipe.sadd(KEYS.given_up, *given_up)
+        pipe.execute()
 
     def _run(self, cycle: Any) -> int:
         """The archive's `runs` row for a cycle (one per cycle, named so in its `command`)."""

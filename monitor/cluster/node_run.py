@@ -1,10 +1,10 @@
 """A crawl node's run: RunExtension with its archive steps replaced (scratch file, Redis), since a node has no archive.
 
-What the real archive must learn (fetch errors) is pushed to ingest; "already stored" is
-asked of Redis; a source's row (validators, failure count) is read from ingest's mirror,
-so conditional GET works across machines. The rest of the run's bookkeeping (its row, the
-per-run backlog, page failures) lives in a scratch SQLite file, deleted when the node
-exits. The cycle's own run, in the archive, is ingest's (ingest.py).
+What the real archive must learn (fetch errors, failed extractions) is pushed to ingest;
+"already stored" and "given up on" are asked of Redis; a source's row (validators, failure
+count) is read from ingest's mirror, so conditional GET works across machines. The rest of
+the run's bookkeeping (its row, the per-run backlog) lives in a scratch SQLite file,
+deleted when the node exits. The cycle's own run, in the archive, is ingest's (ingest.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..config import AlertSettings
 from ..run import RunExtension
 from ..urls import url_key
 from .connection import KEYS
-from .records import error_record
+from .records import error_record, page_failure_record
 
 NO_BUDGET = 2**62  # crawl.max_urls_per_source does not apply on nodes (see docs/cluster.md)
 
@@ -75,6 +75,22 @@ class NodeRun(RunExtension):
             self._seeding_errors.append((source, url, reason))
             return
         self.server.lpush(KEYS.results, error_record(self.cycle, source, url, reason))
+
+    def _archive_page_failure(self, url: str, source: str, reason: str) -> int:
+        """Counted in Redis across cycles and nodes (ingest seeds the count from the archive), and pushed
+        to ingest, which counts it in the archive's page_failures; given up for every node at the limit."""
+        key = url_key(url)
+        pipe = self.server.pipeline(transaction=True)
+        pipe.hincrby(KEYS.page_attempts, key, 1)
+        pipe.lpush(KEYS.results, page_failure_record(self.cycle, source, url, reason))
+        attempts = pipe.execute()[0]
+        if attempts >= self.config.crawl.page_attempts:
+            self.server.sadd(KEYS.given_up, key)
+        return attempts
+
+    def _archive_given_up(self) -> set[str]:
+        """As ingest last published them from the archive, plus what nodes gave up on since."""
+        return {key.decode() for key in self.server.smembers(KEYS.given_up)}
 
     def _archive_close(self, complete: bool) -> None:
         # The per-source results go to ingest in the node's report (NodeExtension), not to a local archive.

@@ -1,4 +1,4 @@
-"""What nodes push to ingest, as JSON: articles with their mentions, fetch errors, the end of a cycle.
+"""What nodes push to ingest, as JSON: articles with their mentions, fetch errors, failed extractions, cycle ends.
 
 JSON, not pickle: ingest runs beside the archive and should not run code a Redis
 client wrote. Mentions name their person; ingest resolves the name in its own watchlist.
@@ -28,6 +28,12 @@ def article_record(article: Article, cycle: str) -> str:
 
 def error_record(cycle: str, source: str, url: str, reason: str) -> str:
     return json.dumps({"kind": "error", "cycle": cycle, "source": source, "url": url, "reason": reason},
+                      ensure_ascii=False)
+
+
+def page_failure_record(cycle: str, source: str, url: str, reason: str) -> str:
+    """A page that killed, hung or exhausted its extraction worker: ingest counts it in page_failures."""
+    return json.dumps({"kind": "page_failure", "cycle": cycle, "source": source, "url": url, "reason": reason},
                       ensure_ascii=False)
 
 

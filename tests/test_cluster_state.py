@@ -1,0 +1,87 @@
+"""The archive's run state holds across cluster cycles: a poison page's attempts, search due times.
+
+Real `monitor crawl` and `monitor ingest` processes on a real redis-server, one cycle after
+another over a loopback site, as cron would run them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+import test_cluster
+from conftest import run_monitor
+from test_cluster import REDIS_ENV, crawl_node, finished
+from test_worker_limits import NAME, config_with, feed_site
+
+pytestmark = pytest.mark.slow
+redis_url = test_cluster.redis_url  # a real redis-server on loopback, per module
+redis_db = test_cluster.redis_db  # ... emptied for each test
+
+NODE_TIMEOUT = 1  # seconds; a node started sooner after a cycle closed counts as late for it
+
+
+def cluster_config(tmp_path: Path, body: str, **crawl) -> Path:
+    path = Path(config_with(tmp_path, body, **crawl))
+    with path.open("a", encoding="utf-8") as out:
+        out.write(f'\n[cluster]\nredis_url_env = "{REDIS_ENV}"\nnode_timeout = {NODE_TIMEOUT}\n')
+    return path
+
+
+def cycle(path: Path, url: str, nodes: int = 1, env: dict | None = None) -> list[str]:
+    """One cron tick: `nodes` crawl nodes to the end of their cycle, then one ingest."""
+    started = [crawl_node(path, url, env) for _ in range(nodes)]
+    lines = [finished(node) for node in started]
+    assert sum("cycle complete" in line for line in lines) == 1, lines
+    ingested = run_monitor("ingest", "-c", str(path), env={REDIS_ENV: url})
+    assert ingested.returncode == 0, ingested.stderr[-3000:]
+    time.sleep(NODE_TIMEOUT + 0.2)  # the next tick opens a new cycle
+    return [*lines, ingested.stdout]
+
+
+def query(tmp_path: Path, sql: str, *args) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "mentions.db") as db:
+        return db.execute(sql, args).fetchall()
+
+
+def test_a_page_that_always_kills_its_worker_is_given_up_after_its_attempts_across_cycles(
+        redis_db, redis_url, tmp_path, site):
+    body = feed_site(site, ["/good1.html", "/poison-a.html", "/good2.html", "/poison-b.html"],
+                     {"/poison-a.html": f"Feed summary: {NAME} was seen alive in CECOT, his family says."})
+    path = cluster_config(tmp_path, body, page_attempts=2)
+    faults = {"MONITOR_WORKER_FAULTS": "kill:/poison"}
+    outputs = [cycle(path, redis_url, nodes=2 if n == 0 else 1, env=faults) for n in range(3)]
+
+    runs = [run_id for (run_id,) in query(tmp_path, "select id from runs where command like 'cluster cycle %' "
+                                                    "order by id")]
+    assert len(runs) == 3
+    errors = query(tmp_path, "select run_id, reason from fetch_errors where url like '%poison-b%' order by id")
+    assert errors == [
+        (runs[0], "the extraction worker died (killed by SIGKILL)"),
+        (runs[1], "the extraction worker died (killed by SIGKILL); given up after 2 attempts "
+                  "(see the page_failures table)"),
+    ], outputs  # and nothing in the third cycle: no node gave the page to a worker again
+    failures = query(tmp_path, "select url, attempts, given_up_at is not null from page_failures order by url")
+    assert failures == [(f"{site.base}/poison-a.html", 2, 1), (f"{site.base}/poison-b.html", 2, 1)]
+    # A given-up page with a feed entry is stored from the feed's text, and still matched.
+    assert query(tmp_path, "select text_from, run_id from articles where url like '%poison-a%'") == [("feed", runs[1])]
+    assert query(tmp_path, "select count(*) from mentions m join articles a on a.id = m.article_id "
+                           "where a.url like '%poison-a%'") == [(1,)]
+    assert "2 pages given up" in outputs[1][-1] and "given up" not in outputs[2][-1], outputs
+    # The third cycle fetched the page again (it is not stored) but did not extract it.
+    assert sum(p == "/poison-b.html" for p, _ in site.log) == 3
+
+
+def test_deleting_a_given_up_row_makes_the_next_cycle_try_the_page_again(redis_db, redis_url, tmp_path, site):
+    body = feed_site(site, ["/good1.html", "/poison-b.html"])
+    path = cluster_config(tmp_path, body, page_attempts=1)
+    faults = {"MONITOR_WORKER_FAULTS": "kill:/poison"}
+    cycle(path, redis_url, env=faults)
+    assert query(tmp_path, "select attempts, given_up_at is not null from page_failures") == [(1, 1)]
+    with sqlite3.connect(tmp_path / "mentions.db") as db:
+        db.execute("delete from page_failures")
+    run_monitor("ingest", "-c", str(path), env={REDIS_ENV: redis_url})  # publishes what the archive gives up on
+    cycle(path, redis_url)  # no fault any more: the page is extracted and stored
+    assert query(tmp_path, "select count(*) from articles where url like '%poison-b%'") == [(1,)]
