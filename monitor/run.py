@@ -32,6 +32,7 @@ from .config import Config, load_config, resolve_config_path
 from .lock import run_lock
 from .match import Watchlist
 from .match.cache import cache_path, cached_watchlist
+from .search.schedule import Answers, last_answers
 from .urls import url_key
 
 MAX_ERRORS_PER_SOURCE = 20
@@ -250,6 +251,10 @@ class RunExtension:
         """URL keys of the pages given up on after crawl.page_attempts: not extracted again."""
         return self._archive_given_up()
 
+    def search_answers(self) -> Answers:
+        """When each search query last answered, and how: what its due time follows from (search/schedule.py)."""
+        return self._archive_search_answers()
+
     # -- signals --------------------------------------------------------------------------
 
     def response_received(self, response: Response, request: Request) -> None:
@@ -301,6 +306,9 @@ class RunExtension:
 
     def _archive_given_up(self) -> set[str]:
         return page_failures.given_up_keys(self.archive.db)
+
+    def _archive_search_answers(self) -> Answers:
+        return last_answers(self.archive.db)
 
     def _archive_close(self, complete: bool) -> None:
         """Each source's result and health; validators only for sources seen through; the run's row."""

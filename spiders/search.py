@@ -51,7 +51,7 @@ class SearchSpider(SourceSpider):
         for search in config.searches:
             for name in unknown_people(search, config.people):
                 self.logger.warning("[[search]] %s: %r is not on the watchlist", search.service, name)
-        schedule = plan(config, self.run.archive.db)
+        schedule = plan(config, self.run.search_answers())
         self.run.count("searches_not_due", schedule.not_due)
         self.run.count("searches_over_budget", sum(schedule.over_budget.values()))
         for query in schedule.send:

@@ -1,4 +1,4 @@
-"""The archive's run state holds across cluster cycles: a poison page's attempts, search due times.
+"""The archive's run state holds across cluster cycles: a poison page's attempts, search queries' due times.
 
 Real `monitor crawl` and `monitor ingest` processes on a real redis-server, one cycle after
 another over a loopback site, as cron would run them.
@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 import test_cluster
-from conftest import run_monitor
+from conftest import run_monitor, write_config
 from test_cluster import REDIS_ENV, crawl_node, finished
+from test_search_schedule import GdeltStandIn, people, person_toml
 from test_worker_limits import NAME, config_with, feed_site
+
+from monitor.config import SearchSource
+from monitor.search.queries import source_queries
 
 pytestmark = pytest.mark.slow
 redis_url = test_cluster.redis_url  # a real redis-server on loopback, per module
@@ -85,3 +89,46 @@ def test_deleting_a_given_up_row_makes_the_next_cycle_try_the_page_again(redis_d
     run_monitor("ingest", "-c", str(path), env={REDIS_ENV: redis_url})  # publishes what the archive gives up on
     cycle(path, redis_url)  # no fault any more: the page is extracted and stored
     assert query(tmp_path, "select count(*) from articles where url like '%poison-b%'") == [(1,)]
+
+
+@pytest.fixture
+def gdelt():
+    server = GdeltStandIn().start()
+    yield server
+    server.stop()
+
+
+def test_search_queries_are_asked_when_due_across_cycles_within_the_service_budget(redis_db, redis_url, tmp_path,
+                                                                                    gdelt):
+    watchlist = people(40)
+    queries = source_queries(SearchSource("gdelt", base_url=gdelt.base), watchlist)
+    budget = (len(queries) + 1) // 2
+    body = f'[[search]]\nservice = "gdelt"\nbase_url = "{gdelt.base}"\ndelay = 0\nmax_requests = {budget}\n'
+    path = write_config(tmp_path, body, person_toml(watchlist))
+    with path.open("a", encoding="utf-8") as out:
+        out.write(f'\n[cluster]\nredis_url_env = "{REDIS_ENV}"\nnode_timeout = {NODE_TIMEOUT}\n')
+
+    asked = []
+    for _ in range(3):
+        gdelt.asked.clear()
+        cycle(path, redis_url, nodes=2)
+        asked.append([query for _, query in gdelt.asked])
+    first, second, third = asked
+    assert len(first) == len(set(first)) == budget  # once each for the whole cluster
+    assert len(second) == len(set(second)) == len(queries) - budget  # the ones left over, not the first again
+    assert set(first) | set(second) == {q.query for q in queries} and not set(first) & set(second)
+    assert third == []  # asked less than every_hours (6) ago: not due, whichever node opens the cycle
+
+
+def test_queries_a_monitor_run_asked_are_not_due_for_the_cluster(redis_db, redis_url, tmp_path, gdelt):
+    watchlist = people(12)
+    body = f'[[search]]\nservice = "gdelt"\nbase_url = "{gdelt.base}"\ndelay = 0\n'
+    path = write_config(tmp_path, body, person_toml(watchlist))
+    assert run_monitor("run", "--no-alerts", "-c", str(path)).returncode == 0
+    assert gdelt.asked
+    with path.open("a", encoding="utf-8") as out:
+        out.write(f'\n[cluster]\nredis_url_env = "{REDIS_ENV}"\nnode_timeout = {NODE_TIMEOUT}\n')
+    assert run_monitor("ingest", "-c", str(path), env={REDIS_ENV: redis_url}).returncode == 0
+    gdelt.asked.clear()
+    cycle(path, redis_url)
+    assert gdelt.asked == []

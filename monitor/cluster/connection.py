@@ -30,6 +30,7 @@ class Keys:
     # The archive's page_failures as ingest last published them, plus nodes' failures since:
     page_attempts: str = PREFIX + "pages:attempts"  # url_key -> failed extractions so far (all cycles, all nodes)
     given_up: str = PREFIX + "pages:given_up"  # url_key of each page no node extracts again
+    search_answers: str = PREFIX + "search:answers"  # query URL -> [last answered at, status], published by ingest
 
     def inflight(self, node: str) -> str:
         """Requests node `node` popped and has not finished (hash: key -> encoded request)."""

@@ -7,7 +7,8 @@ Handling a record twice is harmless (an article is stored once by its URL key; a
 cycle's run is closed once), except that a failed extraction handled twice counts as two.
 
 After each drain, ingest publishes to Redis what nodes need from the archive
-(`_publish`): the pages given up on and every page's failed attempts so far.
+(`_publish`): the pages given up on, every page's failed attempts so far, and when each
+search query last answered (from which the node opening the next cycle plans the due ones).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ..config import Config
 from ..lock import run_lock
 from ..run import RunExtension, SourceStats, finish_run
 from ..runner import Deliver
+from ..search.schedule import last_answers
 from ..urls import url_key
 from .connection import KEYS, connect
 from .records import parse, read_article
@@ -164,19 +166,23 @@ class Ingest:
             self.summary.given_up += 1
 
     def _publish(self) -> None:
-        """What nodes read of the archive, replaced in one transaction: page attempts and pages given up on."""
+        """What nodes read of the archive, replaced in one transaction: page attempts, pages given up on, and
+        search queries' last answers (recorded at each cycle's close, as `monitor run` records them)."""
         attempts, given_up = {}, []
         for key, count, gave_up in self.archive.db.execute(
                 "select url_key, attempts, given_up_at is not null from page_failures"):
             attempts[key] = count
             if gave_up:
                 given_up.append(key)
+        answers = {url: json.dumps(answer) for url, answer in last_answers(self.archive.db).items()}
         pipe = self.server.pipeline(transaction=True)
-        pipe.delete(KEYS.page_attempts, KEYS.given_up)
+        pipe.delete(KEYS.page_attempts, KEYS.given_up, KEYS.search_answers)
         if attempts:
             pipe.hset(KEYS.page_attempts, mapping=attempts)
         if given_up:
             pipe.sadd(KEYS.given_up, *given_up)
+        if answers:
+            pipe.hset(KEYS.search_answers, mapping=answers)
         pipe.execute()
 
     def _run(self, cycle: Any) -> int:

@@ -17,6 +17,7 @@ from ..archive.backlog import Backlog
 from ..archive.store import Archive
 from ..config import AlertSettings
 from ..run import RunExtension
+from ..search.schedule import Answers
 from ..urls import url_key
 from .connection import KEYS
 from .records import error_record, page_failure_record
@@ -91,6 +92,14 @@ class NodeRun(RunExtension):
     def _archive_given_up(self) -> set[str]:
         """As ingest last published them from the archive, plus what nodes gave up on since."""
         return {key.decode() for key in self.server.smembers(KEYS.given_up)}
+
+    def _archive_search_answers(self) -> Answers:
+        """The archive's, as ingest last published them (none yet: every query is due, as on a new archive)."""
+        answers = {}
+        for url, raw in self.server.hgetall(KEYS.search_answers).items():
+            fetched, status = json.loads(raw)
+            answers[url.decode()] = (fetched, status)
+        return answers
 
     def _archive_close(self, complete: bool) -> None:
         # The per-source results go to ingest in the node's report (NodeExtension), not to a local archive.

@@ -43,9 +43,12 @@ def slot_name(service: str) -> str:
     return f"search:{service}"
 
 
-def plan(config: Config, db: Database, now: datetime | None = None) -> Schedule:
+Answers = dict[str, tuple[str | None, str | None]]  # query URL -> (last fetched at, last status)
+
+
+def plan(config: Config, last: Answers, now: datetime | None = None) -> Schedule:
+    """The queries to send now, given each query's last answer (`last_answers`)."""
     now = now or datetime.now(timezone.utc)
-    last = _last_answers(db)
     schedule = Schedule()
     due: dict[str, list[tuple[str, SearchQuery]]] = {}
     for search in config.searches:
@@ -74,6 +77,7 @@ def _due_since(search: SearchSource, row: tuple[str | None, str | None] | None) 
     return (asked + timedelta(hours=search.every_hours)).isoformat()
 
 
-def _last_answers(db: Database) -> dict[str, tuple[str | None, str | None]]:
+def last_answers(db: Database) -> Answers:
+    """When each search query last answered, and how (its `sources` row), as the archive says."""
     rows = db.execute("select url, last_fetched_at, last_status from sources where kind = 'search'")
     return {url: (fetched, status) for url, fetched, status in rows}
