@@ -13,7 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from twisted.internet import task
 
-from .archive.changes import last_kept, needs_text, store_check
+from .archive.changes import needs_text, store_check
 from .archive.store import Batch, Saved
 from .extract import build_article
 from .items import Article, Mention, Page, Recheck
@@ -115,7 +115,7 @@ class ExtractPipeline(_Stage):
         """The re-checked page's text and its last kept version's, both in the pool; the store compares them."""
         if not needs_text(item.fetched):
             return item  # gone or unreachable: nothing to read
-        last = last_kept(self.run.archive.db, item.article_id)
+        last = self.run.last_kept(item.article_id)
         try:
             # Bytes, as they were kept: trafilatura finds the encoding the same way for both versions.
             item.fields = await self.pool.extract(item.fetched.body, None, item.fetched.final_url)

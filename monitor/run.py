@@ -25,6 +25,7 @@ from scrapy.settings import BaseSettings
 
 from .archive import page_failures
 from .archive.backlog import Backlog, pending_counts
+from .archive.changes import due_rechecks, last_kept
 from .archive.health import close_killed_runs
 from .archive.history import prune_history
 from .archive.store import Archive, utcnow
@@ -255,6 +256,14 @@ class RunExtension:
         """When each search query last answered, and how: what its due time follows from (search/schedule.py)."""
         return self._archive_search_answers()
 
+    def due_rechecks(self) -> list[dict]:
+        """The mentioned articles (id, url) due a re-check now (the change watch, archive/changes.py)."""
+        return self._archive_due_rechecks()
+
+    def last_kept(self, article_id: int) -> tuple[bytes, str] | None:
+        """The body and final URL of the article's last kept version, which a re-check is compared with."""
+        return self._archive_last_kept(article_id)
+
     # -- signals --------------------------------------------------------------------------
 
     def response_received(self, response: Response, request: Request) -> None:
@@ -309,6 +318,12 @@ class RunExtension:
 
     def _archive_search_answers(self) -> Answers:
         return last_answers(self.archive.db)
+
+    def _archive_due_rechecks(self) -> list[dict]:
+        return due_rechecks(self.archive.db, self.config.evidence.recheck_days)
+
+    def _archive_last_kept(self, article_id: int) -> tuple[bytes, str] | None:
+        return last_kept(self.archive.db, article_id)
 
     def _archive_close(self, complete: bool) -> None:
         """Each source's result and health; validators only for sources seen through; the run's row."""

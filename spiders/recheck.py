@@ -7,7 +7,6 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from monitor.archive.changes import due_rechecks
 from monitor.items import Fetched, Recheck
 
 from .base import SourceSpider, _headers, _reason
@@ -21,7 +20,7 @@ class RecheckSpider(SourceSpider):
             yield request
 
     def recheck_requests(self):
-        for article in due_rechecks(self.run.archive.db, self.run.config.evidence.recheck_days):
+        for article in self.run.due_rechecks():
             yield Request(
                 article["url"],
                 callback=self.parse_recheck,

@@ -1,4 +1,5 @@
-"""The archive's run state holds across cluster cycles: a poison page's attempts, search queries' due times.
+"""The archive's run state holds across cluster cycles: a poison page's attempts, search queries' due times,
+the change watch's re-checks.
 
 Real `monitor crawl` and `monitor ingest` processes on a real redis-server, one cycle after
 another over a loopback site, as cron would run them.
@@ -11,8 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+import test_changes
 import test_cluster
 from conftest import run_monitor, write_config
+from pages import article_html
+from sqlite_utils import Database
+from test_changes import PEOPLE, UNNAMED, checks
 from test_cluster import REDIS_ENV, crawl_node, finished
 from test_search_schedule import GdeltStandIn, people, person_toml
 from test_worker_limits import NAME, config_with, feed_site
@@ -23,6 +28,7 @@ from monitor.search.queries import source_queries
 pytestmark = pytest.mark.slow
 redis_url = test_cluster.redis_url  # a real redis-server on loopback, per module
 redis_db = test_cluster.redis_db  # ... emptied for each test
+watched_site = test_changes.watched_site  # mentioned articles to re-check: one edited, one removed, one down...
 
 NODE_TIMEOUT = 1  # seconds; a node started sooner after a cycle closed counts as late for it
 
@@ -132,3 +138,43 @@ def test_queries_a_monitor_run_asked_are_not_due_for_the_cluster(redis_db, redis
     gdelt.asked.clear()
     cycle(path, redis_url)
     assert gdelt.asked == []
+
+
+def test_the_change_watch_rechecks_mentioned_articles_across_cycles(redis_db, redis_url, tmp_path, watched_site):
+    site = watched_site
+    body = (f'[[feed]]\nurl = "{site.base}/feed.xml"\n\n[evidence]\nrecheck_days = [0, 0]\n\n'
+            '[alerts]\nbackfill_days = 36500\n\n[alerts.file]\ndir = "alerts"\n')
+    path = write_config(tmp_path, body, PEOPLE)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(f'\n[cluster]\nredis_url_env = "{REDIS_ENV}"\nnode_timeout = {NODE_TIMEOUT}\n')
+    cycle(path, redis_url)
+    db = Database(tmp_path / "mentions.db")
+    assert db["checks"].count == 0 and db["articles"].count == 4
+    alerts_before = set((tmp_path / "alerts").iterdir())
+
+    site.add("/news/edited.html", article_html("Edited", [UNNAMED]))
+    del site.routes["/news/removed.html"]
+    site.add("/news/flaky.html", b"down for maintenance", "text/plain", status=503)
+    site.clear_log()
+    outputs = cycle(path, redis_url, nodes=2)
+    rechecked = {"/news/edited.html", "/news/flaky.html", "/news/new.html", "/news/removed.html"}
+    assert rechecked <= set(site.requests_for("/news/"))
+    assert checks(db) == {"edited": ["changed"], "removed": ["gone"], "new": ["unchanged"], "flaky": ["unreachable"]}
+    assert [r["note"] for r in db.query("select note from checks where status = 'changed'")] == [
+        "no longer names: Andry José Hernández Romero"]
+    codes = {r["status"]: r["http_status"] for r in db.query("select status, http_status from checks")}
+    assert codes == {"changed": 200, "gone": 404, "unchanged": 200, "unreachable": 503}
+    assert "4 re-checks recorded" in outputs[-1], outputs
+    # The changed version is kept as evidence; the vanished name alerts, by file, once.
+    assert db.execute("select count(*) from responses where kind = 'recheck'").fetchone()[0] == 1
+    assert db["change_alerts"].count == 1
+    vanished = set((tmp_path / "alerts").iterdir()) - alerts_before
+    assert len(vanished) == 1 and "Andry" in next(iter(vanished)).read_text(encoding="utf-8")
+
+    cycle(path, redis_url)  # the second scheduled check
+    assert checks(db)["edited"] == ["changed", "unchanged"]
+    assert db["change_alerts"].count == 1  # one alert for one removed name, however often it is seen
+    site.clear_log()
+    cycle(path, redis_url)  # both checks done: nothing is fetched again
+    assert not rechecked & set(site.requests_for("/news/"))
+    assert len(checks(db)["edited"]) == 2

@@ -62,9 +62,14 @@ def needs_text(fetched: Fetched) -> bool:
 
 def last_kept(db: Database, article_id: int) -> tuple[bytes, str] | None:
     """The body and final URL of the article's last kept version, to extract and compare with."""
-    last = db.execute("select body_gz, final_url from responses where article_id = ? order by id desc limit 1",
-                      [article_id]).fetchone()
+    last = last_kept_gz(db, article_id)
     return (gzip.decompress(last[0]), last[1]) if last else None
+
+
+def last_kept_gz(db: Database, article_id: int) -> tuple[bytes, str] | None:
+    """`last_kept`, its body still gzip-compressed as stored."""
+    return db.execute("select body_gz, final_url from responses where article_id = ? order by id desc limit 1",
+                      [article_id]).fetchone()
 
 
 def record_check(

@@ -31,6 +31,8 @@ class Keys:
     page_attempts: str = PREFIX + "pages:attempts"  # url_key -> failed extractions so far (all cycles, all nodes)
     given_up: str = PREFIX + "pages:given_up"  # url_key of each page no node extracts again
     search_answers: str = PREFIX + "search:answers"  # query URL -> [last answered at, status], published by ingest
+    rechecks: str = PREFIX + "rechecks"  # article id -> {url, version} of each re-check due (the change watch)
+    recheck_last: str = PREFIX + "rechecks:last"  # article id -> its last kept version ({final_url, body_gz})
 
     def inflight(self, node: str) -> str:
         """Requests node `node` popped and has not finished (hash: key -> encoded request)."""

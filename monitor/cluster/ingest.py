@@ -7,12 +7,16 @@ Handling a record twice is harmless (an article is stored once by its URL key; a
 cycle's run is closed once), except that a failed extraction handled twice counts as two.
 
 After each drain, ingest publishes to Redis what nodes need from the archive
-(`_publish`): the pages given up on, every page's failed attempts so far, and when each
-search query last answered (from which the node opening the next cycle plans the due ones).
+(`_publish`): the pages given up on, every page's failed attempts so far, when each
+search query last answered (from which the node opening the next cycle plans the due ones),
+and the re-checks due, each with the version it is compared with. A re-check result for an
+article no longer due (handled twice, or fetched again in a cycle that opened before ingest
+ran) is not recorded again.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import signal
@@ -21,6 +25,7 @@ from typing import Any
 
 from ..archive import page_failures
 from ..archive.backlog import pending_counts
+from ..archive.changes import due_rechecks, last_kept_gz, store_check
 from ..archive.health import queue_health_notices, source_problems
 from ..archive.history import prune_history
 from ..archive.store import Archive, utcnow
@@ -31,7 +36,7 @@ from ..runner import Deliver
 from ..search.schedule import last_answers
 from ..urls import url_key
 from .connection import KEYS, connect
-from .records import parse, read_article
+from .records import parse, read_article, read_recheck
 
 logger = logging.getLogger(__name__)
 FOLLOW_WAIT_SECONDS = 1  # --follow: how long one blocking pop waits (and a stop request may wait)
@@ -45,6 +50,7 @@ class IngestSummary:
     mentions_new: int = 0
     problems: int = 0
     given_up: int = 0  # pages that reached crawl.page_attempts with a failure ingested now
+    rechecks: int = 0  # re-checks of mentioned articles recorded (the change watch)
     bad_records: int = 0
     cycles: list[str] = field(default_factory=list)  # "cycle N (run M)" closed by this ingest
     unknown_people: set[str] = field(default_factory=set)
@@ -53,6 +59,8 @@ class IngestSummary:
     def line(self) -> str:
         text = (f"ingest: {self.records} records: {self.articles_new} new articles, {self.mentions_new} new mentions, "
                 f"{self.problems} problems recorded")
+        if self.rechecks:
+            text += f"; {self.rechecks} re-checks recorded"
         if self.given_up:
             text += f"; {self.given_up} pages given up (crawl.page_attempts; see the page_failures table)"
         if self.cycles:
@@ -85,6 +93,7 @@ class Ingest:
         self.people_ids = archive.sync_people(config.people)
         self.summary = IngestSummary()
         self._runs: dict[str, int] = {}
+        self._due: set[int] | None = None  # articles due a re-check, read when a re-check result comes
         self._stop = False
 
     def run(self, deliver: Deliver | None, follow: bool) -> IngestSummary:
@@ -135,6 +144,8 @@ class Ingest:
                 self.archive.record_error(self._run(record.get("cycle")), record["source"], record["url"],
                                           record["reason"])
                 self.summary.problems += 1
+            elif kind == "recheck":
+                self._recheck(record)
             elif kind == "page_failure":
                 self._page_failure(record)
             elif kind == "cycle_done":
@@ -165,6 +176,18 @@ class Ingest:
         if attempts == allowed:
             self.summary.given_up += 1
 
+    def _recheck(self, record: dict) -> None:
+        item, unknown = read_recheck(record["recheck"], self.people)
+        self.summary.unknown_people.update(unknown)
+        if self._due is None:
+            self._due = {article["id"] for article in due_rechecks(self.archive.db, self.config.evidence.recheck_days)}
+        if item.article_id not in self._due:
+            return  # recorded already, or not due any more: one check per scheduled re-check
+        store_check(self.archive.db, item.article_id, item.fetched, item.fields, item.before, item.mentions,
+                    self.people_ids, self.config.alerts, failure=item.failure)
+        self._due.discard(item.article_id)
+        self.summary.rechecks += 1
+
     def _publish(self) -> None:
         """What nodes read of the archive, replaced in one transaction: page attempts, pages given up on, and
         search queries' last answers (recorded at each cycle's close, as `monitor run` records them)."""
@@ -183,6 +206,29 @@ class Ingest:
             pipe.sadd(KEYS.given_up, *given_up)
         if answers:
             pipe.hset(KEYS.search_answers, mapping=answers)
+        pipe.execute()
+        self._publish_rechecks()
+
+    def _publish_rechecks(self) -> None:
+        """The re-checks due now, each with its last kept version; a version goes to Redis once, not per drain."""
+        db = self.archive.db
+        due = {}
+        for article in due_rechecks(db, self.config.evidence.recheck_days):
+            version = db.execute("select max(id) from responses where article_id = ?", [article["id"]]).fetchone()[0]
+            due[str(article["id"])] = json.dumps({"url": article["url"], "version": version})
+        self._due = {int(key) for key in due}
+        published = {key.decode(): value.decode() for key, value in self.server.hgetall(KEYS.rechecks).items()}
+        pipe = self.server.pipeline(transaction=True)
+        if stale := published.keys() - due.keys():
+            pipe.hdel(KEYS.rechecks, *stale)
+            pipe.hdel(KEYS.recheck_last, *stale)
+        for key, value in due.items():
+            if published.get(key) == value:
+                continue  # the same version as published before: still in Redis
+            body_gz, final_url = last_kept_gz(db, int(key))  # due: it has a kept response
+            pipe.hset(KEYS.recheck_last, key, json.dumps(
+                {"final_url": final_url, "body_gz": base64.b64encode(body_gz).decode("ascii")}))
+            pipe.hset(KEYS.rechecks, key, value)
         pipe.execute()
 
     def _run(self, cycle: Any) -> int:

@@ -1,14 +1,18 @@
 """A crawl node's run: RunExtension with its archive steps replaced (scratch file, Redis), since a node has no archive.
 
-What the real archive must learn (fetch errors, failed extractions) is pushed to ingest;
-"already stored" and "given up on" are asked of Redis; a source's row (validators, failure
-count) is read from ingest's mirror, so conditional GET works across machines. The rest of
-the run's bookkeeping (its row, the per-run backlog) lives in a scratch SQLite file,
-deleted when the node exits. The cycle's own run, in the archive, is ingest's (ingest.py).
+What the real archive must learn (fetch errors, failed extractions, re-checks) is pushed to
+ingest; "already stored", "given up on", "due a re-check" (and the version to compare
+with) and the search queries' last answers are asked of Redis, which ingest keeps current;
+a source's row (validators, failure count) is read from ingest's mirror, so conditional GET
+works across machines. The rest of the run's bookkeeping (its row, the per-run backlog)
+lives in a scratch SQLite file, deleted when the node exits. The cycle's own run, in the
+archive, is ingest's (ingest.py).
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import os
 from pathlib import Path
@@ -100,6 +104,19 @@ class NodeRun(RunExtension):
             fetched, status = json.loads(raw)
             answers[url.decode()] = (fetched, status)
         return answers
+
+    def _archive_due_rechecks(self) -> list[dict]:
+        """The re-checks ingest found due when it last drained (none yet: none, as today)."""
+        due = [{"id": int(key), "url": json.loads(value)["url"]}
+               for key, value in self.server.hgetall(KEYS.rechecks).items()]
+        return sorted(due, key=lambda article: article["id"])
+
+    def _archive_last_kept(self, article_id: int) -> tuple[bytes, str] | None:
+        raw = self.server.hget(KEYS.recheck_last, article_id)
+        if raw is None:
+            return None
+        last = json.loads(raw)
+        return gzip.decompress(base64.b64decode(last["body_gz"])), last["final_url"]
 
     def _archive_close(self, complete: bool) -> None:
         # The per-source results go to ingest in the node's report (NodeExtension), not to a local archive.
