@@ -40,11 +40,13 @@ def cluster_config(tmp_path: Path, body: str, **crawl) -> Path:
     return path
 
 
-def cycle(path: Path, url: str, nodes: int = 1, env: dict | None = None) -> list[str]:
+def cycle(path: Path, url: str, nodes: int = 1, env: dict | None = None, before_ingest=None) -> list[str]:
     """One cron tick: `nodes` crawl nodes to the end of their cycle, then one ingest."""
     started = [crawl_node(path, url, env) for _ in range(nodes)]
     lines = [finished(node) for node in started]
     assert sum("cycle complete" in line for line in lines) == 1, lines
+    if before_ingest:
+        before_ingest()
     ingested = run_monitor("ingest", "-c", str(path), env={REDIS_ENV: url})
     assert ingested.returncode == 0, ingested.stderr[-3000:]
     time.sleep(NODE_TIMEOUT + 0.2)  # the next tick opens a new cycle
@@ -171,8 +173,17 @@ def test_the_change_watch_rechecks_mentioned_articles_across_cycles(redis_db, re
     vanished = set((tmp_path / "alerts").iterdir()) - alerts_before
     assert len(vanished) == 1 and "Andry" in next(iter(vanished)).read_text(encoding="utf-8")
 
-    cycle(path, redis_url)  # the second scheduled check
+    pushed = []
+    cycle(path, redis_url, before_ingest=lambda: pushed.extend(  # the second scheduled check
+        raw for raw in redis_db.lrange("monitor:results", 0, -1) if b'"kind": "recheck"' in raw))
     assert checks(db)["edited"] == ["changed", "unchanged"]
+    # The same results again (fetched by a cycle that opened before ingest ran, or handled again after
+    # an ingest died): the articles are not due any more, so nothing is recorded twice.
+    assert len(pushed) == 4
+    redis_db.lpush("monitor:results", *pushed)
+    again = run_monitor("ingest", "-c", str(path), env={REDIS_ENV: redis_url})
+    assert again.returncode == 0 and "re-checks recorded" not in again.stdout, again.stdout
+    assert len(checks(db)["edited"]) == 2
     assert db["change_alerts"].count == 1  # one alert for one removed name, however often it is seen
     site.clear_log()
     cycle(path, redis_url)  # both checks done: nothing is fetched again

@@ -11,7 +11,7 @@ After each drain, ingest publishes to Redis what nodes need from the archive
 search query last answered (from which the node opening the next cycle plans the due ones),
 and the re-checks due, each with the version it is compared with. A re-check result for an
 article no longer due (handled twice, or fetched again in a cycle that opened before ingest
-ran) is not recorded again.
+ran) is dropped; one that comes when the article's next check is due counts as that check.
 """
 
 from __future__ import annotations
