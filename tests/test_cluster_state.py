@@ -167,6 +167,8 @@ def test_the_change_watch_rechecks_mentioned_articles_across_cycles(redis_db, re
     codes = {r["status"]: r["http_status"] for r in db.query("select status, http_status from checks")}
     assert codes == {"changed": 200, "gone": 404, "unchanged": 200, "unreachable": 503}
     assert "4 re-checks recorded" in outputs[-1], outputs
+    assert sum(int(line.split(" re-checks pushed")[0].rsplit(", ", 1)[1])
+               for line in outputs[:-1] if "re-checks pushed" in line) == 4, outputs
     # The changed version is kept as evidence; the vanished name alerts, by file, once.
     assert db.execute("select count(*) from responses where kind = 'recheck'").fetchone()[0] == 1
     assert db["change_alerts"].count == 1

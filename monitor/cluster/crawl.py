@@ -22,12 +22,15 @@ class NodeSummary:
     pushed: int
     mentions: int
     errors: int
+    rechecks: int
     requeued: int
     interrupted: bool
 
     def line(self) -> str:
         text = (f"node {self.node}: cycle {self.cycle or '?'}, {self.pages} pages, {self.pushed} articles "
                 f"and {self.mentions} mentions pushed to ingest, {self.errors} problems")
+        if self.rechecks:
+            text += f", {self.rechecks} re-checks pushed"
         if self.seeded:
             text += "; queued the sources"
         if self.closed_cycle:
@@ -61,6 +64,7 @@ def crawl_node(config: Config, verbose: bool = False) -> NodeSummary:
             pushed=counts.get("articles", 0),
             mentions=counts.get("mentions", 0),
             errors=counts.get("errors", 0),
+            rechecks=counts.get("rechecks", 0),
             requeued=stats.get_value("monitor/cluster/requeued") or 0,
             interrupted=stats.get_value("finish_reason") != "finished",
         )
