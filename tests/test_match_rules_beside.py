@@ -109,3 +109,51 @@ def test_a_hyphenated_surname_written_whole_is_no_frequent_name() -> None:
     assert rule_named("Expulsés : PIERRE-LOUIS, Marc ; DUVAL, Anne", MARC, "hyphenated-surname")
     # Without the hyphen the words are three frequent names, as before.
     assert alerts("Marc Pierre Louis a chanté samedi.") == []
+
+
+ANDRY = Person("Andry Hernández Romero", context=("Venezuela",))
+BRAYAN = Person("Brayan Rondón", context=("Acarigua",))
+TIED = compile_watchlist([ANDRY, BRAYAN, TOMAS])
+
+
+def tied_alerts(text: str) -> list[tuple[str, str]]:
+    return [(m.person.name, m.matched) for m in find_mentions(text, TIED) if m.score >= ALERT]
+
+
+def test_a_detention_in_the_story_outweighs_a_role_beside_the_name() -> None:
+    # story-tie: the watched man may be an actor or a barber; the detention says it is him.
+    for text, person, matched in (
+        ("Andry Hernández, actor venezolano, sigue preso en el CECOT.", ANDRY, "Andry Hernández"),
+        ("El actor Andry Hernández fue deportado a El Salvador en marzo.", ANDRY, "Andry Hernández"),
+        ("Brayan Rondón, the singer, remains in CECOT, his mother said.", BRAYAN, "Brayan Rondón"),
+        ("Tomás Ibarra, the striker, was detained by immigration agents in Tucson.", TOMAS, "Tomás Ibarra"),
+        ("Tomás Ibarra, l'attaquant, a été placé en rétention à Tucson.", TOMAS, "Tomás Ibarra"),
+        ("Tomás Ibarra, o cantor, foi detido em Tucson.", TOMAS, "Tomás Ibarra"),
+        # The story in the next sentence of the paragraph counts too.
+        ("Brayan Rondón, the singer, left Acarigua in 2023. In March he was deported.", BRAYAN, "Brayan Rondón"),
+    ):
+        assert tied_alerts(text) == [(person.name, matched)], text
+    lines = explain("Andry Hernández, actor venezolano, sigue preso en el CECOT.", TIED, ANDRY.name)
+    assert any("story-tie" in line for line in lines)
+    # Nothing about a detention: the role holds, in the sentence and in the paragraph.
+    for text in (
+        "Andry Hernández, actor venezolano, estrena una obra en Caracas.",
+        "Brayan Rondón, the singer, left Acarigua in 2023.\nIn March a cousin of his was deported.",
+        "Tomás Ibarra, the Hermosillo-born striker, scored twice on Sunday.",
+        # "ice" as a word is no agency; only "ICE" in capitals is.
+        "Tomás Ibarra, the striker, slipped on the ice in Tucson.",
+    ):
+        assert tied_alerts(text) == [], text
+    # A place or a parent is not overruled by the story: the father of a deportee is in it too.
+    assert tied_alerts("Su padre, Tomás Ibarra, pidió noticias del hijo deportado.") == []
+    assert tied_alerts("Vecinos pintaron la calle Tomás Ibarra en honor a los deportados.") == []
+
+
+def test_a_president_of_something_is_a_public_role() -> None:
+    # namesake-sign: "présidente d'une association" is someone known for it ...
+    assert tied_alerts("Brayan Rondón, président du club d'Acarigua, a ouvert le tournoi.") == []
+    assert tied_alerts("Brayan Rondón, presidente de la asociación de Acarigua, habló.") == []
+    # ... unless the story ties him to a detention (story-tie).
+    assert tied_alerts("Brayan Rondón, presidente de la asociación de Acarigua, fue detenido por ICE.") == [
+        (BRAYAN.name, "Brayan Rondón")
+    ]

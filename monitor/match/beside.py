@@ -65,21 +65,21 @@ wrestler golfer jockey coach athlete olympian
 actor actress singer rapper musician guitarist drummer pianist novelist writer author poet
 sculptor filmmaker comedian chef dancer
 mayor senator congressman congresswoman councillor councilman councilwoman minister governor
-ambassador diplomat judge prosecutor bishop cardinal
+ambassador diplomat judge prosecutor bishop cardinal president chairman chairwoman
 futbolista delantero defensa portero arquero mediocampista centrocampista
 lanzador pelotero beisbolista boxeador atleta ciclista nadador luchador
 tenista golfista entrenador seleccionador
 actriz cantante cantautor rapero musico guitarrista pianista escritor escritora novelista
 poeta poetisa escultor cineasta humorista bailarin bailarina
 alcalde alcaldesa senador senadora diputado diputada ministro ministra gobernador
-gobernadora embajador embajadora concejal concejala juez jueza obispo
+gobernadora embajador embajadora concejal concejala juez jueza obispo presidente presidenta
 jogador atacante avancado zagueiro goleiro guardaredes treinador pugilista
 cantor cantora ator atriz romancista realizador
 prefeito prefeita vereador vereadora deputado deputada governadora embaixador juiz juiza
 footballeur attaquant defenseur gardien entraineur joueur athlete coureur boxeur
 cycliste nageur acteur chanteur chanteuse rappeur musicien musicienne ecrivain ecrivaine
 romancier romanciere poete realisateur realisatrice humoriste danseur danseuse
-maire senateur senatrice depute deputee gouverneur ambassadeur juge procureur eveque
+maire senateur senatrice depute deputee gouverneur ambassadeur juge procureur eveque presidente
 """.split())
 _DEFINITE = frozenset({"the", "el", "la", "le", "les", "los", "las", "o", "os", "l"})
 _INDEFINITE = frozenset({"a", "an", "un", "una", "une", "uma", "um"})

@@ -30,6 +30,7 @@ from .names import COMMON_NAMES, NOT_NAMES, TITLES
 from .nearby import KeyIndex, phrases_near
 from .normalize import GLUE_BREAK, Token
 from .runs import Hit
+from .topic import story_tie
 from .verify import Candidate, is_unambiguous
 
 STRONG_SUPPORTED = 92
@@ -98,6 +99,8 @@ def decide(
             c.reasons.append(
                 f"weak form with no support (no strong mention, no context word): {c.score}, not reported"
             )
+        if c.tie:
+            c.reasons.append(f"story-tie: {c.tie!r} in the paragraph outweighs the role beside the name")
         if c.namesake and c.accepted and c.score > NAMESAKE_SIGN:
             c.score = NAMESAKE_SIGN
             c.reasons.append(f"namesake-sign: {c.namesake}; {c.score}, stored below the alert line")
@@ -107,6 +110,7 @@ def mark_namesakes(candidates: list[Candidate], watchlist: Watchlist, text: str)
     """Set `namesake` on each candidate whose neighbouring words make it someone else."""
     seen: dict[tuple[int, int], tuple[str, str, str]] = {}  # per span: many people share one
     own: dict[int, frozenset[str]] = {}
+    ties: dict[tuple[int, int], str] = {}
     for c in candidates:
         if c.verdict.rejected or is_unambiguous(c.verdict, watchlist.names[c.name_index]):
             continue
@@ -119,6 +123,14 @@ def mark_namesakes(candidates: list[Candidate], watchlist: Watchlist, text: str)
         if words is None:
             words = own[c.person] = frozenset(k for p in watchlist.context[c.person] for k in p.keys)
         c.namesake = sign_for(found, words)
+        if c.namesake and not found[0]:
+            # Only a role says namesake; the story of a detention around the name says it
+            # is the watched person, who may well be an actor or a barber (rule story-tie).
+            span = (c.start, c.end)
+            if span not in ties:
+                ties[span] = story_tie(text, c.start, c.end)
+            if ties[span]:
+                c.tie, c.namesake = ties[span], ""
 
 
 def backrefs(

@@ -35,6 +35,7 @@ class Candidate:
     context: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     namesake: str = ""  # why the words beside it make it someone else (rule namesake-sign)
+    tie: str = ""  # the detention or deportation word that overruled a role sign (rule story-tie)
 
     @property
     def form(self) -> str:
