@@ -157,3 +157,23 @@ def test_a_president_of_something_is_a_public_role() -> None:
     assert tied_alerts("Brayan Rondón, presidente de la asociación de Acarigua, fue detenido por ICE.") == [
         (BRAYAN.name, "Brayan Rondón")
     ]
+
+
+def test_a_parent_searching_for_a_child_is_not_the_watched_man() -> None:
+    # namesake-sign: the one looking for his son is the father; the son is the detainee.
+    for text in (
+        "Tomás Ibarra, de 61 años, recorrió las oficinas de Tucson buscando a su hijo.",
+        "Tomás Ibarra spent a week in Tucson looking for his son. The young man was sent to CECOT.",
+        "Tomás Ibarra, venu de Hermosillo, cherche son fils depuis mars.",
+        "Tomás Ibarra passou o dia em Tucson procurando o filho.",
+    ):
+        assert alerts(text) == [], text
+        assert [s for *_, s in scored(text)] == [80], text
+    assert rule_named("Tomás Ibarra passou o dia em Tucson procurando o filho.", TOMAS, "a parent searching")
+    # A detention in his own sentence makes him the detainee (story-tie), and a son who
+    # searches for nobody is the man himself.
+    for text in (
+        "Tomás Ibarra, deportado en marzo desde Tucson, busca a su hijo en Hermosillo.",
+        "Tomás Ibarra called his son from Tucson on Sunday.",
+    ):
+        assert alerts(text) == [(TOMAS.name, "Tomás Ibarra")], text

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from .normalize import fold
+from .topic import tie_in
 
 REACH = 90  # characters read on each side: a few words
 
@@ -105,6 +106,17 @@ _PARENT_AFTER = re.compile(
 )
 
 
+_CHILD = (r"(?:su|sus|his|her|their|son|sa|ses|leur|seu|sua|o|a)\s+"
+          r"(?:hij[oa]s?|sons?|daughters?|child|children|kids?|fils|filles?|enfants?|filh[oa]s?)\b")
+# "... recorrió tres ministerios buscando a su hijo": the one searching is the parent.
+_SEEKS_CHILD = re.compile(
+    r"\b(?:busca(?:ndo|ba|ron)?|buscó|looking\s+for|searching\s+for|searched\s+for|search\s+for|"
+    r"(?:re)?cherch(?:e|ait|ant|ent)|procura(?:ndo|va)?|procurou)\s+(?:a\s+|à\s+|de\s+)?" + _CHILD,
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?…][\"”’»)]*\s")
+
+
 def namesake_sign(text: str, start: int, end: int) -> tuple[str, str, str]:
     """What the words beside text[start:end] say: (place or parent sign, role sign, the
     role's folded word), each "" when nothing says so.
@@ -115,7 +127,8 @@ def namesake_sign(text: str, start: int, end: int) -> tuple[str, str, str]:
     before = text[max(0, start - REACH) : start]
     after = text[end : end + REACH]
     role, role_key = _role(before, after)
-    return _place_before(before) or _place_after(after) or _parent(before, after), role, role_key
+    sign = _place_before(before) or _place_after(after) or _parent(before, after) or _seeks_child(text, start, end)
+    return sign, role, role_key
 
 
 def sign_for(found: tuple[str, str, str], own_words: frozenset[str]) -> str:
@@ -182,6 +195,23 @@ def _role(before: str, after: str) -> tuple[str, str]:
                 return "", ""  # a human-rights defender
             return f"described as {word!r}: someone known for that role", key
     return "", ""
+
+
+def _seeks_child(text: str, start: int, end: int) -> str:
+    """A parent named by what the sentence says they do: "X, de 58 años, recorrió tres
+    ministerios buscando a su hijo" (the son is the one detained). Not when the sentence
+    ties X to a detention too ("X, deportado en marzo, busca a su hijo": story-tie)."""
+    rest = text[end : end + 2 * REACH]
+    stop = _SENTENCE_END.search(rest)
+    sentence = rest[: stop.start()] if stop else rest
+    m = _SEEKS_CHILD.search(sentence)
+    if not m:
+        return ""
+    head = text[max(0, start - REACH) : start]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
+    if tie_in(head[ends[-1] if ends else 0 :] + " " + sentence):
+        return ""
+    return f"{' '.join(m.group(0).split())!r} after the name: a parent searching for a child (namesake-sign)"
 
 
 def _parent(before: str, after: str) -> str:
