@@ -16,7 +16,7 @@ Hernández Romero") is rejected: that is how namesakes are written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from .forms import NameModel
@@ -25,7 +25,7 @@ from .namedata import frequent, known, ordinary
 from .names import COMMON_NAMES, NOT_NAMES, PARTICLES, SUFFIXES, TITLES
 from .normalize import GLUE_BREAK, GLUE_PUNCT, GLUE_SPACE, Token
 from .runs import Hit
-from .translit import is_russian
+from .translit import is_arabic, is_russian, vowel_variant
 
 ARTICLES = frozenset({"al", "el", "ul"})
 
@@ -51,7 +51,16 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token], 
 
     `portuguese`: the article is in Portuguese, where people go by their last surname.
     """
+    vowels = []
+    if any(h.edits for h in hits) and is_arabic([p.key for p in name.parts]):
+        for k, h in enumerate(hits):
+            text_key, name_key = tokens[h.token].key, name.parts[h.part].key
+            if h.edits and vowel_variant(text_key, name_key):
+                hits = [*hits[:k], replace(h, edits=0), *hits[k + 1 :]]
+                vowels.append(f"{text_key!r} for {name_key!r}")
     verdict = _classify(hits, order, name, tokens, portuguese)
+    if vowels:
+        verdict.reasons.append(f"other vowels of an Arabic name, no typo (arabic-vowels): {', '.join(vowels)}")
     variants = [
         f"{tokens[h.token].key!r} for {name.parts[h.part].key!r}"
         for h in hits if not h.edits and not h.initial and tokens[h.token].key != name.parts[h.part].key

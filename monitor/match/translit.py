@@ -154,3 +154,23 @@ def spellings(key: str) -> list[str]:
     if len(base) >= 5:
         forms |= {f.replace("ey", "ei") for f in list(forms)}
     return sorted(forms)
+
+
+_VOWELS = re.compile(r"[aeiouy]+")
+
+
+def is_arabic(keys: list[str]) -> bool:
+    """A watched name looks Arabic: an article ("al", "el") or an "Abd" name among its words."""
+    return any(k in _ARTICLE or is_abd(k) or abd_rest(k) is not None for k in keys)
+
+
+def vowel_variant(text_key: str, name_key: str) -> bool:
+    """Two spellings of one Arabic name that differ only in their vowels ("Hashemi" /
+    "Hashimi", "Mohamed" / "Muhammad", "Youssef" / "Yusuf"): Arabic script writes short
+    vowels rarely, so each romanization picks its own (rule arabic-vowels). The first
+    letter, the consonants in order (doubled or not) and the number of vowel groups agree."""
+    if text_key[0] != name_key[0] or min(len(text_key), len(name_key)) < 4:
+        return False
+    a, b = _DOUBLE.sub(r"\1", text_key.replace("ou", "u")), _DOUBLE.sub(r"\1", name_key.replace("ou", "u"))
+    return (_VOWELS.sub("", a) == _VOWELS.sub("", b)
+            and len(_VOWELS.findall(a)) == len(_VOWELS.findall(b)))
