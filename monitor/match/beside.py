@@ -66,22 +66,25 @@ wrestler golfer jockey coach athlete olympian
 actor actress singer rapper musician guitarist drummer pianist novelist writer author poet
 sculptor filmmaker comedian chef dancer
 mayor senator congressman congresswoman councillor councilman councilwoman minister governor
-ambassador diplomat judge prosecutor bishop cardinal president chairman chairwoman
+ambassador diplomat judge prosecutor bishop cardinal
 futbolista delantero defensa portero arquero mediocampista centrocampista
 lanzador pelotero beisbolista boxeador atleta ciclista nadador luchador
 tenista golfista entrenador seleccionador
 actriz cantante cantautor rapero musico guitarrista pianista escritor escritora novelista
 poeta poetisa escultor cineasta humorista bailarin bailarina
 alcalde alcaldesa senador senadora diputado diputada ministro ministra gobernador
-gobernadora embajador embajadora concejal concejala juez jueza obispo presidente presidenta
+gobernadora embajador embajadora concejal concejala juez jueza obispo
 jogador atacante avancado zagueiro goleiro guardaredes treinador pugilista
 cantor cantora ator atriz romancista realizador
 prefeito prefeita vereador vereadora deputado deputada governadora embaixador juiz juiza
 footballeur attaquant defenseur gardien entraineur joueur athlete coureur boxeur
 cycliste nageur acteur chanteur chanteuse rappeur musicien musicienne ecrivain ecrivaine
 romancier romanciere poete realisateur realisatrice humoriste danseur danseuse
-maire senateur senatrice depute deputee gouverneur ambassadeur juge procureur eveque presidente
+maire senateur senatrice depute deputee gouverneur ambassadeur juge procureur eveque
 """.split())
+# Roles only in the appositive after the name ("Fatoumata Camara, présidente d'une
+# association"): before it, "President Donald Trump" is how the press titles the man.
+ROLES_AFTER = ROLES | frozenset("president presidente presidenta chairman chairwoman".split())
 _DEFINITE = frozenset({"the", "el", "la", "le", "les", "los", "las", "o", "os", "l"})
 _INDEFINITE = frozenset({"a", "an", "un", "una", "une", "uma", "um"})
 _STOP = frozenset("""
@@ -190,7 +193,7 @@ def _role(before: str, after: str) -> tuple[str, str]:
             continue
         if key in _STOP:
             return "", ""
-        if key in ROLES:
+        if key in ROLES_AFTER:
             if _RIGHTS.match(" ".join(words[n + 1 :])):
                 return "", ""  # a human-rights defender
             return f"described as {word!r}: someone known for that role", key
