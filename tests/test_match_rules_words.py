@@ -128,3 +128,23 @@ def test_an_arabic_name_spelled_with_other_vowels_is_no_typo() -> None:
     # Only for Arabic names: a vowel slip in a Spanish name is still a typo.
     # (95 for given name + first surname, less half of a 5-point edit: a context word is near.)
     assert [m.score for m in find_mentions("Pedro Castiño Roca, de Girona, habló.", watchlist)] == [93]
+
+
+def test_every_given_name_and_the_last_surname_outside_spanish_text() -> None:
+    # every-given-name: "Rodrigo Neves Barbosa" has one given name; use a two-given-name person.
+    joao = Person("João Pedro Neves Barbosa", context=("Revere",))
+    watchlist = compile_watchlist([joao])
+
+    def found(text: str) -> list[tuple[str, int]]:
+        return [(m.matched, m.score) for m in find_mentions(text, watchlist)]
+
+    text = "João Pedro Barbosa, a Revere mechanic, was detained on Tuesday."
+    assert found(text) == [("João Pedro Barbosa", 90)]
+    assert any("every-given-name" in line for line in explain(text, watchlist, joao.name))
+    french = "João Pedro Barbosa, mécanicien à Revere, a été arrêté mardi par les agents."
+    assert found(french) == [("João Pedro Barbosa", 90)]
+    # In Spanish text the maternal surname alone is another family's: stored for review.
+    assert found("João Pedro Barbosa, mecánico de Revere, fue detenido el martes.") == [("João Pedro Barbosa", 85)]
+    # One given name is not enough, and nor is no context word.
+    assert found("João Barbosa, a Revere mechanic, was detained on Tuesday.") == [("João Barbosa", 85)]
+    assert found("João Pedro Barbosa, a mechanic, was detained on Tuesday.") == []

@@ -46,10 +46,14 @@ class Verdict:
     unsupported: int | None = None
 
 
-def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool = False) -> Verdict:
+def classify(
+    hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool = False,
+    spanish: bool = False,
+) -> Verdict:
     """Name the form a run spells and how much it proves on its own.
 
-    `portuguese`: the article is in Portuguese, where people go by their last surname.
+    `portuguese`: the article is in Portuguese, where people go by their last surname;
+    `spanish`: in Spanish, where the maternal surname alone is another family's name.
     """
     vowels = []
     if any(h.edits for h in hits) and is_arabic([p.key for p in name.parts]):
@@ -58,7 +62,7 @@ def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token], 
             if h.edits and vowel_variant(text_key, name_key):
                 hits = [*hits[:k], replace(h, edits=0), *hits[k + 1 :]]
                 vowels.append(f"{text_key!r} for {name_key!r}")
-    verdict = _classify(hits, order, name, tokens, portuguese)
+    verdict = _classify(hits, order, name, tokens, portuguese, spanish)
     if vowels:
         verdict.reasons.append(f"other vowels of an Arabic name, no typo (arabic-vowels): {', '.join(vowels)}")
     variants = [
@@ -94,7 +98,9 @@ def hyphenated_surname(hits: list[Hit], parts: tuple, tokens: list[Token]) -> st
     return ""
 
 
-def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool) -> Verdict:
+def _classify(
+    hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool, spanish: bool
+) -> Verdict:
     parts = name.parts
     covered = {h.part: h for h in hits}
     edits = sum(h.edits for h in hits)
@@ -199,6 +205,15 @@ def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token],
             # alerts, as a frequent given name + surname does (rule portuguese-surname).
             return Verdict("short", False, 75, edits,
                            ["first given name + last surname, in a Portuguese article (portuguese-surname)"],
+                           with_context=90)
+        every_given = len(given) >= 2 and all(g in covered and not covered[g].initial for g in given)
+        if every_given and not spanish and max(s_units) in s_covered and order == "normal":
+            # "Luís Miguel Rocha" for Luís Miguel Branco Rocha, in an English article: every
+            # given name spelled out and the last surname, as Portuguese names are written
+            # outside Spanish, is as good as a frequent given name + surname (rule
+            # every-given-name); in Spanish text the maternal surname alone is another family.
+            return Verdict("short", False, 75, edits,
+                           ["every given name + last surname, outside a Spanish article (every-given-name)"],
                            with_context=90)
         return Verdict("short", False, 75, edits, ["first given name + maternal surname only"])
     if covered.get(g1) and s_covered == s_units and len(s_units) >= 2:

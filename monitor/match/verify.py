@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .classify import Verdict, classify, conflict
 from .forms import NameModel
 from .index import Watchlist
-from .language import is_portuguese
+from .language import is_portuguese, maybe_spanish
 from .lookup import candidates
 from .normalize import Token
 from .runs import Hit, best_run, grow
@@ -53,6 +53,7 @@ def verify(
     seen: set[tuple[int, tuple[int, ...]]] = set()
     out: list[Candidate] = one_word_aliases(tokens, watchlist)
     portuguese: bool | None = None  # asked once per text, only if a candidate needs it
+    spanish = True
     for n_index, i, _j in candidates(tokens, ids, watchlist):
         name = watchlist.names[n_index]
         hits = grow(tokens, ids, name, watchlist.vocab, i)
@@ -65,8 +66,8 @@ def verify(
             continue
         seen.add(key)
         if portuguese is None:
-            portuguese = is_portuguese(tokens)
-        verdict = classify(run, order, name, tokens, portuguese)
+            portuguese, spanish = is_portuguese(tokens), maybe_spanish(tokens)
+        verdict = classify(run, order, name, tokens, portuguese, spanish)
         why = None if verdict.rejected else conflict(run, order, name, tokens, watchlist.vocab)
         if why:
             # A longer name ("Jean-Marc Obiang Nguema") outweighs even a distinctive name
