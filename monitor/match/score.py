@@ -133,6 +133,13 @@ def mark_namesakes(candidates: list[Candidate], watchlist: Watchlist, text: str)
                 c.tie, c.namesake = ties[span], ""
 
 
+def opens_backrefs(c: Candidate) -> bool:
+    """A mention later lone surnames may point back to: a strong form, or any form that
+    alerts ("Nadia Ouedraogo" with a context word, 90; then "Mme Ouedraogo a fait appel")
+    (rule alert-antecedent). A namesake sign opens none, nor does a back-reference."""
+    return c.accepted and not c.namesake and (c.verdict.strong or (c.score >= BACKREF and c.form != "backref"))
+
+
 def backrefs(
     tokens: list[Token],
     ids: list[dict[int, int] | None],
@@ -142,7 +149,7 @@ def backrefs(
     """Lone surnames (or distinctive first names) after a strong mention of the same person."""
     first_strong: dict[int, int] = {}
     for c in accepted:
-        if c.verdict.strong and not c.namesake:
+        if opens_backrefs(c):
             first_strong[c.person] = min(c.start, first_strong.get(c.person, c.start))
     if not first_strong:
         return []
