@@ -177,3 +177,34 @@ def test_a_parent_searching_for_a_child_is_not_the_watched_man() -> None:
         "Tomás Ibarra called his son from Tucson on Sunday.",
     ):
         assert alerts(text) == [(TOMAS.name, "Tomás Ibarra")], text
+
+
+def test_the_lawyer_or_the_judge_in_a_detention_story_is_not_the_detainee() -> None:
+    # namesake-sign: roles of the people who take part in the story; story-tie leaves them.
+    for text in (
+        "Tomás Ibarra, the judge, ordered the deportation of the Tucson man.",
+        "Su abogado, Tomás Ibarra, dijo en Tucson que la deportación fue ilegal.",
+        "L'avocat Tomás Ibarra a fait appel de l'expulsion à Tucson.",
+        "Tomás Ibarra, porta-voz do ICE em Tucson, confirmou a deportação.",
+    ):
+        assert tied_alerts(text) == [], text
+    # "Según el abogado, X ..." introduces what the lawyer said about X: no sign.
+    assert tied_alerts("Según el abogado, Tomás Ibarra fue deportado desde Tucson.") == [(TOMAS.name, "Tomás Ibarra")]
+
+
+def test_a_name_thousands_share_in_the_news_for_a_win_is_a_namesake() -> None:
+    # namesake-sign (event): "Tomás Ibarra" is two frequent names; with a context word it
+    # alerts, unless the sentence makes him the winner of something.
+    for text in (
+        "Tomás Ibarra ganó el maratón de Hermosillo.",
+        "Tomás Ibarra, 44, a retired teacher from Tucson, won the county chess open.",
+        "Tomás Ibarra a remporté le tournoi de Tucson.",
+    ):
+        assert tied_alerts(text) == [], text
+        assert rule_named(text, TOMAS, "(event)"), text
+    # A rare name that won something is the person: "Brayan Rondón" is strong.
+    assert tied_alerts("Brayan Rondón ganó un concurso de barbería en Acarigua.") == [(BRAYAN.name, "Brayan Rondón")]
+    # And the story outweighs the win (story-tie).
+    assert tied_alerts("Tomás Ibarra won a boxing title in Tucson before ICE detained him.") == [
+        (TOMAS.name, "Tomás Ibarra")
+    ]

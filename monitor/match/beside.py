@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from .normalize import fold
-from .topic import tie_in
+from .topic import plain, tie_in
 
 REACH = 90  # characters read on each side: a few words
 
@@ -82,6 +82,22 @@ cycliste nageur acteur chanteur chanteuse rappeur musicien musicienne ecrivain e
 romancier romanciere poete realisateur realisatrice humoriste danseur danseuse
 maire senateur senatrice depute deputee gouverneur ambassadeur juge procureur eveque
 """.split())
+# Roles of the people who take part in a detention story without being detained: the
+# judge, the lawyer, the mayor, the spokesman. A detention word nearby does not make
+# them the detainee (rule story-tie leaves these roles alone).
+OFFICIAL_ROLES = frozenset("""
+judge prosecutor mayor senator congressman congresswoman councillor councilman councilwoman
+minister governor ambassador diplomat bishop cardinal lawyer attorney spokesman spokeswoman
+spokesperson sheriff consul warden
+juez jueza fiscal alcalde alcaldesa senador senadora diputado diputada ministro ministra
+gobernador gobernadora embajador embajadora concejal concejala obispo abogado abogada portavoz
+consul
+prefeito prefeita vereador vereadora deputado deputada governadora embaixador juiz juiza
+advogado advogada portavoz
+maire senateur senatrice depute deputee gouverneur ambassadeur juge procureur eveque avocat
+avocate porteparole
+""".split())
+ROLES = ROLES | OFFICIAL_ROLES
 # Roles only in the appositive after the name ("Fatoumata Camara, présidente d'une
 # association"): before it, "President Donald Trump" is how the press titles the man.
 ROLES_AFTER = ROLES | frozenset("president presidente presidenta chairman chairwoman".split())
@@ -130,6 +146,8 @@ def namesake_sign(text: str, start: int, end: int) -> tuple[str, str, str]:
     before = text[max(0, start - REACH) : start]
     after = text[end : end + REACH]
     role, role_key = _role(before, after)
+    if not role:
+        role, role_key = _event(after)
     sign = _place_before(before) or _place_after(after) or _parent(before, after) or _seeks_child(text, start, end)
     return sign, role, role_key
 
@@ -171,7 +189,48 @@ def _place_after(after: str) -> str:
     return ""
 
 
+_POSSESSIVE_ROLE = re.compile(
+    r"\b(?:su|sus|his|her|their|sa|son|leur|seu|sua)\s+([\w'’-]+)\s*,\s*$", re.IGNORECASE
+)
+# What a namesake is in the news for, said right after the name: "Mamadou Diop a remporté
+# le marathon", "Robert Johnson scored 18 points", "fue elegida alcaldesa" (folded).
+_EVENT = re.compile(
+    r"(?:\w+\s+){0,2}?(?:"
+    r"won|wins|scored|scores|beat|defeated|clinched|starred|stars|recorded|published|premiered|"
+    r"was\s+(?:re-?)?elected|was\s+named\s+(?:coach|captain|director|ceo|head)|signed\s+(?:with|for)|"
+    r"broke\s+the\s+record|took\s+(?:gold|silver|bronze)|finished\s+(?:first|second|third)|"
+    r"gano|marco|anoto|conquisto|vencio|derroto|publico|estreno|estrena|protagoniza|protagonizo|grabo|"
+    r"fue\s+(?:elegid|elect|reelect|nombrad)[oa]|firmo\s+(?:con|por)|se\s+corono|"
+    r"venceu|ganhou|marcou|conquistou|defendeu|publicou|estreou|gravou|foi\s+(?:eleit|reeleit|nomead)[oa]|"
+    r"assinou\s+(?:com|pelo|pela)|"
+    r"a\s+remporte|remporte|a\s+gagne|a\s+marque|a\s+battu|a\s+publie|a\s+sorti|"
+    r"a\s+ete\s+(?:elue?|reelue?|nommee?)|a\s+signe|s'est\s+imposee?|a\s+decroche"
+    r")\b"
+)
+EVENT = "(event)"  # the role key of an event sign
+_CLAUSE_END = re.compile(r"[.!?;:](?:\s|$)|\n")
+
+
+def _event(after: str) -> tuple[str, str]:
+    """An achievement the sentence gives the name as its subject (rule namesake-sign: an
+    event), read after an appositive if there is one."""
+    end = _CLAUSE_END.search(after)
+    clause = after[: end.start()] if end else after
+    if clause.startswith(","):
+        parts = clause.split(",")
+        if len(parts) < 3:
+            return "", ""  # the name is itself in an appositive or a list
+        clause = parts[-1]  # after the description: "X, 71, a retired teacher, won ..."
+    m = _EVENT.match(plain(clause.strip()))
+    if m:
+        return f"{' '.join(m.group(0).split())!r} after the name: someone in the news for that (event)", EVENT
+    return "", ""
+
+
 def _role(before: str, after: str) -> tuple[str, str]:
+    m = _POSSESSIVE_ROLE.search(before)
+    if m and fold(m.group(1)) in ROLES:
+        return f"after {' '.join(m.group(0).split())!r}: someone known for that role", fold(m.group(1))
     words = before.split()
     if before[-1:].isspace() and words and words[-1][-1].isalnum():  # "el boxeador. Tomás": no
         key = fold(_ELISION.sub("", words[-1]))

@@ -22,7 +22,7 @@ below the alert line, and it supports nothing.
 
 from __future__ import annotations
 
-from .beside import namesake_sign, sign_for
+from .beside import EVENT, OFFICIAL_ROLES, namesake_sign, sign_for
 from .classify import Verdict, neighbour
 from .index import Watchlist
 from .lookup import SHORT
@@ -123,7 +123,11 @@ def mark_namesakes(candidates: list[Candidate], watchlist: Watchlist, text: str)
         if words is None:
             words = own[c.person] = frozenset(k for p in watchlist.context[c.person] for k in p.keys)
         c.namesake = sign_for(found, words)
-        if c.namesake and not found[0]:
+        if found[2] == EVENT and c.verdict.strong:
+            # A rare name that won something is likely the person; a name thousands share
+            # is one of the thousands (rule namesake-sign: an event).
+            c.namesake = ""
+        if c.namesake and not found[0] and found[2] not in OFFICIAL_ROLES:
             # Only a role says namesake; the story of a detention around the name says it
             # is the watched person, who may well be an actor or a barber (rule story-tie).
             span = (c.start, c.end)

@@ -43,7 +43,7 @@ _ACRONYMS = re.compile(r"\b(?:ICE|CECOT|CRA|CBP|DHS|OQTF)\b")
 _SENTENCE_END = re.compile(r"[.!?…][\"”’»)]*\s+(?=[\"“«¿¡(]*[A-ZÀ-Þ0-9])|\n")
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -53,7 +53,7 @@ def tie_in(text: str) -> str:
     m = _ACRONYMS.search(text)
     if m:
         return m.group(0)
-    m = _WORDS.search(_plain(text))
+    m = _WORDS.search(plain(text))
     return m.group(0) if m else ""
 
 
