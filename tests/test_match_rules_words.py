@@ -148,3 +148,16 @@ def test_every_given_name_and_the_last_surname_outside_spanish_text() -> None:
     # One given name is not enough, and nor is no context word.
     assert found("João Barbosa, a Revere mechanic, was detained on Tuesday.") == [("João Barbosa", 85)]
     assert found("João Pedro Barbosa, a mechanic, was detained on Tuesday.") == []
+
+
+def test_a_silent_h_is_a_spelling_variant() -> None:
+    # spelling-variant: "Jhonatan" and "Jonathan" are one name; "Jonathan" is a common
+    # name, so as a typo (two edits) it was never looked at.
+    from monitor.match.translit import same_spelling
+
+    assert same_spelling("jhonatan", "jonathan") and same_spelling("thiago", "tiago")
+    assert not same_spelling("sanchez", "sancez") and not same_spelling("hernandez", "ernandez")
+    jhonatan = Person("Jhonatan Alexis Mendoza Pirela", context=("CECOT",))
+    watchlist = compile_watchlist([jhonatan])
+    found = [(m.matched, m.score) for m in find_mentions("Jonathan Mendoza Pirela fue deportado.", watchlist)]
+    assert found == [("Jonathan Mendoza Pirela", 95)]

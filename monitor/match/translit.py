@@ -119,6 +119,9 @@ _FINAL_I = re.compile(r"(?:iy|ii|yi|y)$")
 _YA = re.compile(r"(?<=[^aeiou])ya$")
 _ALIKE = str.maketrans({"z": "s", "v": "b"})
 _DOUBLE = re.compile(r"([a-z])\1+")
+# A silent "h" after the first letter, except in ch, sh, kh, zh, ph, gh: "Jhonatan" /
+# "Jonathan", "Yohan" / "Yoan", "Thiago" / "Tiago".
+_SILENT_H = re.compile(r"(?<=[^cskzpg])h")
 
 
 @lru_cache(maxsize=100_000)
@@ -128,6 +131,7 @@ def _spelling_key(key: str) -> str:
     rest = _Y_AFTER_VOWEL.sub("i", _Y_BEFORE_E.sub("", key[1:]))
     rest = _PATRONYMIC_EV.sub("ev", rest)
     rest = _YA.sub("ia", _FINAL_I.sub("i", rest))
+    rest = _SILENT_H.sub("", key[0] + rest)[1:]
     return _DOUBLE.sub(r"\1", key[0] + rest.translate(_ALIKE))
 
 
