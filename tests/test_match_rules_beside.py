@@ -208,3 +208,19 @@ def test_a_name_thousands_share_in_the_news_for_a_win_is_a_namesake() -> None:
     assert tied_alerts("Tomás Ibarra won a boxing title in Tucson before ICE detained him.") == [
         (TOMAS.name, "Tomás Ibarra")
     ]
+
+
+def test_more_public_roles_and_the_pastor_who_visits_detainees() -> None:
+    # namesake-sign: a journalist, a businessman, a model are known for that ...
+    for text in (
+        "Tomás Ibarra, the Tucson journalist, won an award for his series.",
+        "El empresario Tomás Ibarra inauguró una planta en Hermosillo.",
+        "Tomás Ibarra, jornalista de Tucson, lançou um livro.",
+    ):
+        assert tied_alerts(text) == [], text
+    # ... but a journalist can be detained too (story-tie) ...
+    assert tied_alerts("Tomás Ibarra, the Tucson journalist, was detained by ICE on Friday.") == [
+        (TOMAS.name, "Tomás Ibarra")
+    ]
+    # ... while the pastor who visits detainees is in the story without being one.
+    assert tied_alerts("El pastor Tomás Ibarra visitó a los detenidos en Tucson.") == []

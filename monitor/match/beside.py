@@ -64,7 +64,14 @@ footballer midfielder striker forward defender goalkeeper goalie winger fullback
 shortstop quarterback boxer runner sprinter marathoner weightlifter cyclist swimmer
 wrestler golfer jockey coach athlete olympian
 actor actress singer rapper musician guitarist drummer pianist novelist writer author poet
-sculptor filmmaker comedian chef dancer
+sculptor filmmaker comedian chef dancer journalist reporter columnist anchor presenter
+professor scientist researcher businessman businesswoman entrepreneur tycoon magnate ceo executive
+billionaire model influencer youtuber producer
+periodista reportero reportera columnista presentador presentadora cientifico cientifica
+empresario empresaria modelo productor productora
+jornalista reporter apresentador apresentadora empresario cientista produtor produtora
+journaliste presentateur presentatrice chroniqueur chroniqueuse scientifique mannequin
+producteur productrice
 mayor senator congressman congresswoman councillor councilman councilwoman minister governor
 ambassador diplomat judge prosecutor bishop cardinal
 futbolista delantero defensa portero arquero mediocampista centrocampista
@@ -88,7 +95,8 @@ maire senateur senatrice depute deputee gouverneur ambassadeur juge procureur ev
 OFFICIAL_ROLES = frozenset("""
 judge prosecutor mayor senator congressman congresswoman councillor councilman councilwoman
 minister governor ambassador diplomat bishop cardinal lawyer attorney spokesman spokeswoman
-spokesperson sheriff consul warden
+spokesperson sheriff consul warden priest pastor chaplain
+cura sacerdote capellan pretre pasteur cure aumonier
 juez jueza fiscal alcalde alcaldesa senador senadora diputado diputada ministro ministra
 gobernador gobernadora embajador embajadora concejal concejala obispo abogado abogada portavoz
 consul
