@@ -224,3 +224,16 @@ def test_more_public_roles_and_the_pastor_who_visits_detainees() -> None:
     ]
     # ... while the pastor who visits detainees is in the story without being one.
     assert tied_alerts("El pastor Tomás Ibarra visitó a los detenidos en Tucson.") == []
+
+
+def test_a_name_set_off_as_the_appositive_of_a_role() -> None:
+    # namesake-sign: "El alcalde de Hermosillo, Tomás Ibarra, ..." is the mayor.
+    for text in (
+        "El alcalde de Hermosillo, Tomás Ibarra, pidió información sobre los deportados.",
+        "The sheriff of Pima County, Tomás Ibarra, said ICE had not called him in Tucson.",
+    ):
+        assert tied_alerts(text) == [], text
+    # No comma after the name: what the lawyer said about the man.
+    assert tied_alerts("Según el abogado de la familia, Tomás Ibarra fue deportado desde Tucson.") == [
+        (TOMAS.name, "Tomás Ibarra")
+    ]

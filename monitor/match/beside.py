@@ -235,10 +235,25 @@ def _event(after: str) -> tuple[str, str]:
     return "", ""
 
 
+# "El alcalde de Valencia, Carlos Ruiz, pidió ...": the name as the appositive of a role.
+_ROLE_THEN_NAME = re.compile(
+    r"(?:^|[\s(«\"“])(?:el|la|los|las|the|le|les|o|a|l['’])\s*([\w'’-]+)"
+    r"(?:\s+(?:de|del|of|du|des|do|da|dos|das|for|de\s+la)\s+[^,.;:!?\n]{1,40})?\s*,\s*$",
+    re.IGNORECASE,
+)
+
+
 def _role(before: str, after: str) -> tuple[str, str]:
     m = _POSSESSIVE_ROLE.search(before)
     if m and fold(m.group(1)) in ROLES:
         return f"after {' '.join(m.group(0).split())!r}: someone known for that role", fold(m.group(1))
+    m = _ROLE_THEN_NAME.search(before)
+    if m and after.lstrip(" ").startswith(",") and fold(m.group(1)) in ROLES_AFTER:
+        # The comma after the name closes the appositive; "Según el abogado, X fue
+        # deportado" (no comma after X) reports what the lawyer said about X.
+        return f"after {' '.join(m.group(0).split())!r}, set off by commas: someone known for that role", fold(
+            m.group(1)
+        )
     words = before.split()
     if before[-1:].isspace() and words and words[-1][-1].isalnum():  # "el boxeador. Tomás": no
         key = fold(_ELISION.sub("", words[-1]))
