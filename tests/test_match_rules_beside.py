@@ -237,3 +237,18 @@ def test_a_name_set_off_as_the_appositive_of_a_role() -> None:
     assert tied_alerts("Según el abogado de la familia, Tomás Ibarra fue deportado desde Tucson.") == [
         (TOMAS.name, "Tomás Ibarra")
     ]
+
+
+def test_a_place_named_after_someone_or_a_life_in_years_is_not_the_person() -> None:
+    # namesake-sign: said in so many words, or with the years of a life.
+    for text in (
+        "The new ICE processing centre in Tucson is named after Tomás Ibarra.",
+        "La escuela de Hermosillo lleva el nombre de Tomás Ibarra desde 1990.",
+        "Tomás Ibarra (1901–1968) fundó el primer sindicato de Hermosillo.",
+        "Tomás Ibarra (born 1950) wrote the history of Tucson.",
+    ):
+        assert tied_alerts(text) == [], text
+    # A vigil held for him is about him.
+    assert tied_alerts("A vigil was held in Tucson for Tomás Ibarra, detained by ICE since May.") == [
+        (TOMAS.name, "Tomás Ibarra")
+    ]

@@ -168,7 +168,20 @@ def sign_for(found: tuple[str, str, str], own_words: frozenset[str]) -> str:
     return role if role and role_key not in own_words else ""
 
 
+# "a school named after X", "la calle lleva el nombre de X", "porte le nom de X".
+_NAMED_AFTER = re.compile(
+    r"(?:named\s+(?:after|for)|lleva\s+el\s+nombre\s+de(?:l)?|leva\s+o\s+nome\s+de|"
+    r"porte\s+le\s+nom\s+d[eu]|bautizad[oa]\s+con\s+el\s+nombre\s+de)\s*$",
+    re.IGNORECASE,
+)
+# "Robert Johnson (1911–1938)", "(born 1950)", "(n. 1950)": a life in years, someone historic.
+_LIFE_YEARS = re.compile(r"\s*\((?:\d{4}\s*[-–—]\s*\d{4}|(?:born|b\.|n\.|née?\s+en|nacid[oa]\s+en)\s*\d{4})\)")
+
+
 def _place_before(before: str) -> str:
+    m = _NAMED_AFTER.search(before)
+    if m:
+        return f"after {' '.join(m.group(0).split())!r}: a place or body named after someone"
     if not before[-1:].isspace():
         return ""
     for word in before.split()[-3:][::-1]:
@@ -186,6 +199,9 @@ def _place_before(before: str) -> str:
 
 
 def _place_after(after: str) -> str:
+    m = _LIFE_YEARS.match(after)
+    if m:
+        return f"{m.group(0).strip()!r} after the name: someone of another time"
     m = re.match(r"[ \t]+([A-Z][\w]*)\.?", after)
     if m and fold(m.group(1)) in PLACE_AFTER:
         return f"before {m.group(1)!r}: a place or body named after someone"
