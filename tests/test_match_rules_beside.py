@@ -252,3 +252,13 @@ def test_a_place_named_after_someone_or_a_life_in_years_is_not_the_person() -> N
     assert tied_alerts("A vigil was held in Tucson for Tomás Ibarra, detained by ICE since May.") == [
         (TOMAS.name, "Tomás Ibarra")
     ]
+
+
+def test_a_shop_hotel_or_fictional_character_named_so_is_not_the_person() -> None:
+    # namesake-sign: businesses named after someone, and characters of fiction.
+    for text in (
+        "Police in Tucson say the Tomás Ibarra Restaurant was robbed twice this year.",
+        "El restaurante Tomás Ibarra, en Hermosillo, cerró tras la redada de ICE.",
+        "In the novel, the character Tomás Ibarra is detained by ICE in Tucson.",
+    ):
+        assert tied_alerts(text) == [], text

@@ -31,6 +31,9 @@ capela paroquia aeroporto estadio ginasio creche
 rue boulevard bd avenue allee impasse quai chemin place pont stade ecole college lycee
 universite hopital fondation eglise chapelle paroisse bibliotheque musee aeroport gymnase
 saint sainte st ste san santa santo sao
+restaurante tienda panaderia hotel edificio torre empresa galeria mercado almacen
+loja padaria edificio predio
+restaurant boulangerie hotel magasin immeuble galerie marche
 """.split())
 # Abbreviations written with a period before the name ("St. Rose Church", "Av. Bolívar").
 PLACE_ABBREVIATIONS = frozenset({"st", "ste", "av", "avda", "bd", "pca"})
@@ -45,6 +48,8 @@ street st avenue ave road rd boulevard blvd lane drive square bridge highway par
 school academy institute college university hospital clinic center centre library museum
 stadium arena airport hall church chapel cathedral foundation trust fund prize award
 memorial scholarship llp llc inc ltd associates
+restaurant cafe bakery store shop market hotel motel building tower group company corp
+corporation studio studios gallery theater theatre salon motors farms
 """.split())
 _FIRM = re.compile(r"\s*(?:&|\+)\s*\w")
 # "Ivo Rua is a street", "Stone, Grace and Hill is a law firm", "es una calle".
@@ -105,7 +110,11 @@ advogado advogada portavoz
 maire senateur senatrice depute deputee gouverneur ambassadeur juge procureur eveque avocat
 avocate porteparole
 """.split())
-ROLES = ROLES | OFFICIAL_ROLES
+# A character of fiction: detained or not, only in the story told.
+FICTION_ROLES = frozenset("character personaje personagem personnage".split())
+# Roles a detention word nearby does not overrule (rule story-tie).
+STORY_ROLES = OFFICIAL_ROLES | FICTION_ROLES
+ROLES = ROLES | STORY_ROLES
 # Roles only in the appositive after the name ("Fatoumata Camara, présidente d'une
 # association"): before it, "President Donald Trump" is how the press titles the man.
 ROLES_AFTER = ROLES | frozenset("president presidente presidenta chairman chairwoman".split())

@@ -22,7 +22,7 @@ below the alert line, and it supports nothing.
 
 from __future__ import annotations
 
-from .beside import EVENT, OFFICIAL_ROLES, namesake_sign, sign_for
+from .beside import EVENT, STORY_ROLES, namesake_sign, sign_for
 from .classify import Verdict, neighbour
 from .index import Watchlist
 from .lookup import SHORT
@@ -127,7 +127,7 @@ def mark_namesakes(candidates: list[Candidate], watchlist: Watchlist, text: str)
             # A rare name that won something is likely the person; a name thousands share
             # is one of the thousands (rule namesake-sign: an event).
             c.namesake = ""
-        if c.namesake and not found[0] and found[2] not in OFFICIAL_ROLES:
+        if c.namesake and not found[0] and found[2] not in STORY_ROLES:
             # Only a role says namesake; the story of a detention around the name says it
             # is the watched person, who may well be an actor or a barber (rule story-tie).
             span = (c.start, c.end)
