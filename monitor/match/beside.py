@@ -31,7 +31,7 @@ capela paroquia aeroporto estadio ginasio creche
 rue boulevard bd avenue allee impasse quai chemin place pont stade ecole college lycee
 universite hopital fondation eglise chapelle paroisse bibliotheque musee aeroport gymnase
 saint sainte st ste san santa santo sao
-restaurante tienda panaderia hotel edificio torre empresa galeria mercado almacen
+restaurante tienda panaderia hotel edificio empresa galeria almacen
 loja padaria edificio predio
 restaurant boulangerie hotel magasin immeuble galerie marche
 """.split())
