@@ -161,3 +161,20 @@ def test_a_silent_h_is_a_spelling_variant() -> None:
     watchlist = compile_watchlist([jhonatan])
     found = [(m.matched, m.score) for m in find_mentions("Jonathan Mendoza Pirela fue deportado.", watchlist)]
     assert found == [("Jonathan Mendoza Pirela", 95)]
+
+
+def test_two_given_names_joined_by_a_conjunction_share_the_surnames() -> None:
+    # shared-surnames: "Carlos y Luis Ruiz Tovar" names Carlos Ruiz Tovar too.
+    carlos = Person("Carlos Eduardo Ruiz Tovar", context=("CECOT",))
+    luis = Person("Luis Ruiz Tovar")
+    watchlist = compile_watchlist([carlos, luis])
+
+    def found(text: str) -> list[tuple[str, str]]:
+        return [(m.person.name, m.matched) for m in find_mentions(text, watchlist) if m.score >= ALERT]
+
+    text = "Los hermanos Carlos y Luis Ruiz Tovar fueron enviados al CECOT."
+    assert found(text) == [(carlos.name, "Carlos y Luis Ruiz Tovar"), (luis.name, "Luis Ruiz Tovar")]
+    assert any("shared-surnames" in line for line in explain(text, watchlist, carlos.name))
+    assert found("Carlos and Luis Ruiz Tovar were detained in Texas.")[0] == (carlos.name, "Carlos and Luis Ruiz Tovar")
+    # Another first name before the conjunction is not Carlos.
+    assert found("Pedro y Luis Ruiz Tovar fueron detenidos.") == [(luis.name, "Luis Ruiz Tovar")]

@@ -222,6 +222,8 @@ def resolve_overlaps(candidates: list[Candidate]) -> list[Candidate]:
         clash = False
         for k in kept:
             if k.start < c.end and c.start < k.end:
+                if k.person != c.person and (k.shared or c.shared):
+                    continue  # "Carlos y Luis Ruiz Tovar": both brothers (rule shared-surnames)
                 same_rank = (k.length, k.score, k.start, k.end) == (c.length, c.score, c.start, c.end)
                 if k.person == c.person or not same_rank:
                     clash = True
