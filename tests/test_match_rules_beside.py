@@ -204,6 +204,9 @@ def test_a_name_thousands_share_in_the_news_for_a_win_is_a_namesake() -> None:
         assert rule_named(text, TOMAS, "(event)"), text
     # A rare name that won something is the person: "Brayan Rondón" is strong.
     assert tied_alerts("Brayan Rondón ganó un concurso de barbería en Acarigua.") == [(BRAYAN.name, "Brayan Rondón")]
+    # A win in court is the detainee's own story.
+    for text in ("Tomás Ibarra won his appeal in Tucson on Tuesday.", "Tomás Ibarra ganó el amparo en Tucson."):
+        assert tied_alerts(text) == [(TOMAS.name, "Tomás Ibarra")], text
     # And the story outweighs the win (story-tie).
     assert tied_alerts("Tomás Ibarra won a boxing title in Tucson before ICE detained him.") == [
         (TOMAS.name, "Tomás Ibarra")

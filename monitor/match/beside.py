@@ -241,6 +241,13 @@ _EVENT = re.compile(
     r")\b"
 )
 EVENT = "(event)"  # the role key of an event sign
+# "won his appeal", "ganó el amparo", "a gagné son recours": a win in court is the
+# detainee's story, not a namesake's (folded).
+_LEGAL_WIN = re.compile(
+    r"\b(?:appeal|case|release|bond|stay|reprieve|lawsuit|suit|ruling|hearing|apelacion|amparo|caso|"
+    r"recurso|fianza|libertad|liberacion|juicio|demanda|recours|appel|proces|liberte|liberdade|"
+    r"habeas)\b"
+)
 _CLAUSE_END = re.compile(r"[.!?;:](?:\s|$)|\n")
 
 
@@ -254,8 +261,9 @@ def _event(after: str) -> tuple[str, str]:
         if len(parts) < 3:
             return "", ""  # the name is itself in an appositive or a list
         clause = parts[-1]  # after the description: "X, 71, a retired teacher, won ..."
-    m = _EVENT.match(plain(clause.strip()))
-    if m:
+    said = plain(clause.strip())
+    m = _EVENT.match(said)
+    if m and not _LEGAL_WIN.search(said, m.end(), m.end() + 40):
         return f"{' '.join(m.group(0).split())!r} after the name: someone in the news for that (event)", EVENT
     return "", ""
 
