@@ -265,3 +265,44 @@ def test_a_shop_hotel_or_fictional_character_named_so_is_not_the_person() -> Non
         "In the novel, the character Tomás Ibarra is detained by ICE in Tucson.",
     ):
         assert tied_alerts(text) == [], text
+
+
+def test_roles_with_qualifiers_and_offices_after_an_indefinite_article() -> None:
+    # namesake-sign: a qualifier between the article and the role, a Spanish adjective
+    # after the role, an office held whatever the article, a head of department.
+    for text in (
+        "El alcalde interino de Hermosillo, Tomás Ibarra, visitó a los deportados.",
+        "El boxeador sonorense Tomás Ibarra ganó por nocaut en Tucson.",
+        "Tomás Ibarra, a deputy mayor of Tucson, met the ICE field director.",
+        "Dr. Tomás Ibarra, head of surgery at the Tucson clinic, presented the results.",
+    ):
+        assert tied_alerts(text) == [], text
+    # An ordinary trade after "a" is still someone introduced, not an office.
+    assert tied_alerts("Tomás Ibarra, a Tucson roofer, was detained by ICE.") == [(TOMAS.name, "Tomás Ibarra")]
+
+
+def test_feats_and_honours_mark_a_namesake_even_with_a_rare_name() -> None:
+    # namesake-sign (event): sports feats and honours hold for any form, "Brayan Rondón" too.
+    for text in (
+        "Brayan Rondón scored twice as Acarigua beat Guanare 3-1.",
+        "Brayan Rondón recibió ayer un reconocimiento de la alcaldía de Acarigua.",
+    ):
+        assert tied_alerts(text) == [], text
+    # A detention in the paragraph still outweighs the feat (story-tie).
+    assert tied_alerts("Brayan Rondón scored twice for Acarigua in 2022. He was deported in March.") == [
+        (BRAYAN.name, "Brayan Rondón")
+    ]
+
+
+def test_an_institution_in_lower_case_and_a_street_with_a_full_name() -> None:
+    # namesake-sign: "the X school" in lower case; a street even for a full, distinctive name.
+    ramiro_street = "Vecinos de Oaxaca cerraron la calle Ramiro Quesada Luna por la protesta de deportados."
+    assert tied_alerts("Pupils at the Brayan Rondón school in Acarigua have no water.") == []
+    assert [(m.person.name, m.score) for m in find_mentions(ramiro_street, WATCHLIST)] == [(RAMIRO.name, 80)]
+
+
+def test_the_same_name_again_is_the_same_namesake() -> None:
+    # namesake-sign, repeated: the mayor named again without his title is still the mayor.
+    text = "El alcalde Tomás Ibarra habló en Hermosillo. Más tarde, Tomás Ibarra recibió a los vecinos."
+    assert tied_alerts(text) == []
+    assert sorted(s for *_, s in scored(text)) == [80, 80]

@@ -178,3 +178,21 @@ def test_two_given_names_joined_by_a_conjunction_share_the_surnames() -> None:
     assert found("Carlos and Luis Ruiz Tovar were detained in Texas.")[0] == (carlos.name, "Carlos and Luis Ruiz Tovar")
     # Another first name before the conjunction is not Carlos.
     assert found("Pedro y Luis Ruiz Tovar fueron detenidos.") == [(luis.name, "Luis Ruiz Tovar")]
+
+
+def test_abbreviations_french_russian_and_short_silent_h() -> None:
+    # abbreviation: "St-Fleur" is Saint-Fleur; spelling-variant: "Voronine" / "Voronin",
+    # "Dimitri" / "Dmitri", "Jhon" / "John"; a given name in -ine is its own name.
+    from monitor.match.translit import same_spelling
+
+    assert same_spelling("voronine", "voronin") and same_spelling("dimitri", "dmitri")
+    assert same_spelling("jhon", "john") and not same_spelling("martine", "martin")
+    people = [Person("Marc-Olivier Saint-Aimé", context=("Miami",)), Person("Dmitri Orekhin", context=("Otay Mesa",)),
+              Person("Jhon Freiner Cuesta", context=("Krome",))]
+    watchlist = compile_watchlist(people)
+    for text, matched in (
+        ("Marc-Olivier St-Aimé, renvoyé de Miami, est arrivé à Port-au-Prince.", "Marc-Olivier St-Aimé"),
+        ("Dimitri Orekhine attend à Otay Mesa une réponse à sa demande d'asile.", "Dimitri Orekhine"),
+        ("John Freiner Cuesta was held at Krome for a month.", "John Freiner Cuesta"),
+    ):
+        assert [(m.matched, m.score >= ALERT) for m in find_mentions(text, watchlist)] == [(matched, True)], text

@@ -71,7 +71,8 @@ wrestler golfer jockey coach athlete olympian
 actor actress singer rapper musician guitarist drummer pianist novelist writer author poet
 sculptor filmmaker comedian chef dancer journalist reporter columnist anchor presenter
 professor scientist researcher businessman businesswoman entrepreneur tycoon magnate ceo executive
-billionaire model influencer youtuber producer
+billionaire model influencer youtuber producer head chief director directora jefe jefa
+directeur directrice diretor diretora
 periodista reportero reportera columnista presentador presentadora cientifico cientifica
 empresario empresaria modelo productor productora
 jornalista reporter apresentador apresentadora empresario cientista produtor produtora
@@ -100,7 +101,7 @@ maire senateur senatrice depute deputee gouverneur ambassadeur juge procureur ev
 OFFICIAL_ROLES = frozenset("""
 judge prosecutor mayor senator congressman congresswoman councillor councilman councilwoman
 minister governor ambassador diplomat bishop cardinal lawyer attorney spokesman spokeswoman
-spokesperson sheriff consul warden priest pastor chaplain
+spokesperson sheriff consul warden priest pastor chaplain adjoint adjointe
 cura sacerdote capellan pretre pasteur cure aumonier
 juez jueza fiscal alcalde alcaldesa senador senadora diputado diputada ministro ministra
 gobernador gobernadora embajador embajadora concejal concejala obispo abogado abogada portavoz
@@ -165,8 +166,16 @@ def namesake_sign(text: str, start: int, end: int) -> tuple[str, str, str]:
     role, role_key = _role(before, after)
     if not role:
         role, role_key = _event(after)
-    sign = _place_before(before) or _place_after(after) or _parent(before, after) or _seeks_child(text, start, end)
+    sign = (_place_before(before) or _place_after(after) or _place_lower(before, after) or _parent(before, after)
+            or _seeks_child(text, start, end))
     return sign, role, role_key
+
+
+def place_sign(text: str, start: int, end: int) -> str:
+    """Only the place or body sign: it holds even for a full, distinctive name ("Rua
+    Wellington Rodrigues da Silva" is a street whatever the name)."""
+    before, after = text[max(0, start - REACH) : start], text[end : end + REACH]
+    return _place_before(before) or _place_after(after) or _place_lower(before, after)
 
 
 def sign_for(found: tuple[str, str, str], own_words: frozenset[str]) -> str:
@@ -207,6 +216,18 @@ def _place_before(before: str) -> str:
     return ""
 
 
+_THE_BEFORE = re.compile(r"\b(?:the|la|el|le|o|a)\s+$", re.IGNORECASE)
+
+
+def _place_lower(before: str, after: str) -> str:
+    """"at the Andrés Eloy Blanco school": an article before, an institution word after,
+    in lower case too."""
+    m = re.match(r"[ \t]+([a-z]+)\b", after)
+    if m and m.group(1) in PLACE_AFTER and _THE_BEFORE.search(before):
+        return f"'the ... {m.group(1)}': a place or body named after someone"
+    return ""
+
+
 def _place_after(after: str) -> str:
     m = _LIFE_YEARS.match(after)
     if m:
@@ -237,10 +258,25 @@ _EVENT = re.compile(
     r"venceu|ganhou|marcou|conquistou|defendeu|publicou|estreou|gravou|foi\s+(?:eleit|reeleit|nomead)[oa]|"
     r"assinou\s+(?:com|pelo|pela)|"
     r"a\s+remporte|remporte|a\s+gagne|a\s+marque|a\s+battu|a\s+publie|a\s+sorti|"
+    r"(?:has\s+)?coach(?:ed|es)|entrena|entreno|treina|treinou|a\s+entraine|entraine|"
+    r"inaugurated|inauguro|inaugurou|a\s+inaugure|"
     r"a\s+ete\s+(?:elue?|reelue?|nommee?)|a\s+signe|s'est\s+imposee?|a\s+decroche"
     r")\b"
 )
-EVENT = "(event)"  # the role key of an event sign
+EVENT = "(event)"  # the role key of an event sign (weak forms only)
+FEAT = "(feat)"  # an event that holds for any form: a sports feat, an honour received
+# Sports feats and honours received: "scored in stoppage time", "lanzó seis entradas",
+# "recibió un reconocimiento", "recebeu homenagem" (folded).
+_FEAT = re.compile(
+    r"(?:\w+\s+){0,2}?(?:"
+    r"scored|scores|pitched|homered|struck\s+out|marco\s+(?:un|el|dos|tres|su)|anoto\s+(?:un|el|dos|tres|su)|"
+    r"lanzo\s+\w+\s+entradas|poncho|jonroneo|marcou\s+(?:um|o|dois|tres|seu)|a\s+marque|"
+    r"received\s+(?:an?\s+)?(?:award|honou?r|prize|medal)|was\s+honou?red|"
+    r"recibio\s+(?:\w+\s+){0,3}?(?:un|el|la)\s+(?:reconocimiento|homenaje|premio|medalla)|fue\s+homenajead[oa]|"
+    r"recebeu\s+(?:uma?\s+|o\s+|a\s+)?(?:homenagem|premio|medalha)|foi\s+homenagead[oa]|"
+    r"a\s+recu\s+(?:un|le|la)\s+(?:prix|hommage|medaille)|a\s+ete\s+(?:decore|honore)e?"
+    r")\b"
+)
 # "won his appeal", "ganó el amparo", "a gagné son recours": a win in court is the
 # detainee's story, not a namesake's (folded).
 _LEGAL_WIN = re.compile(
@@ -262,6 +298,9 @@ def _event(after: str) -> tuple[str, str]:
             return "", ""  # the name is itself in an appositive or a list
         clause = parts[-1]  # after the description: "X, 71, a retired teacher, won ..."
     said = plain(clause.strip())
+    m = _FEAT.match(said)
+    if m:
+        return f"{' '.join(m.group(0).split())!r} after the name: someone in the news for that (event)", FEAT
     m = _EVENT.match(said)
     if m and not _LEGAL_WIN.search(said, m.end(), m.end() + 40):
         return f"{' '.join(m.group(0).split())!r} after the name: someone in the news for that (event)", EVENT
@@ -270,7 +309,7 @@ def _event(after: str) -> tuple[str, str]:
 
 # "El alcalde de Valencia, Carlos Ruiz, pidió ...": the name as the appositive of a role.
 _ROLE_THEN_NAME = re.compile(
-    r"(?:^|[\s(«\"“])(?:el|la|los|las|the|le|les|o|a|l['’])\s*([\w'’-]+)"
+    r"(?:^|[\s(«\"“])(?:el|la|los|las|the|le|les|o|a|l['’])\s*((?:[\w'’-]+\s+){0,2}?[\w'’-]+)"
     r"(?:\s+(?:de|del|of|du|des|do|da|dos|das|for|de\s+la)\s+[^,.;:!?\n]{1,40})?\s*,\s*$",
     re.IGNORECASE,
 )
@@ -281,17 +320,23 @@ def _role(before: str, after: str) -> tuple[str, str]:
     if m and fold(m.group(1)) in ROLES:
         return f"after {' '.join(m.group(0).split())!r}: someone known for that role", fold(m.group(1))
     m = _ROLE_THEN_NAME.search(before)
-    if m and after.lstrip(" ").startswith(",") and fold(m.group(1)) in ROLES_AFTER:
-        # The comma after the name closes the appositive; "Según el abogado, X fue
-        # deportado" (no comma after X) reports what the lawyer said about X.
-        return f"after {' '.join(m.group(0).split())!r}, set off by commas: someone known for that role", fold(
-            m.group(1)
-        )
+    if m and after.lstrip(" ").startswith(","):
+        # "El obispo auxiliar de Zacatecas, X,": the comma after the name closes the
+        # appositive; "Según el abogado, X fue deportado" (no comma after X) reports what
+        # the lawyer said about X.
+        key = next((k for k in map(fold, m.group(1).split()) if k in ROLES_AFTER), "")
+        if key:
+            return f"after {' '.join(m.group(0).split())!r}, set off by commas: someone known for that role", key
     words = before.split()
     if before[-1:].isspace() and words and words[-1][-1].isalnum():  # "el boxeador. Tomás": no
         key = fold(_ELISION.sub("", words[-1]))
         if key in ROLES:
             return f"after the role {words[-1]!r}: someone known for it", key
+        # "El pitcher zuliano X": a Spanish adjective after the role.
+        if len(words) >= 2 and words[-1].islower() and words[-2].isalpha():
+            key = fold(words[-2])
+            if key in ROLES and fold(words[-1]) not in _STOP:
+                return f"after the role {words[-2]!r} {words[-1]!r}: someone known for it", key
     segments = after.split(",")
     if len(segments) < 2 or segments[0].strip():
         return "", ""  # no appositive right after the name
@@ -300,14 +345,20 @@ def _role(before: str, after: str) -> tuple[str, str]:
         description = segments[2]
     description = re.split(r"[.;:()\n—–]", description)[0]
     words = description.split()[:5]
+    indefinite = False
     for n, word in enumerate(words):
         key = fold(_ELISION.sub("", word))
         if n == 0 and fold(word) in _INDEFINITE:
-            return "", ""  # "a Newark roofer": someone introduced, not someone known
+            indefinite = True  # "a Newark roofer": someone introduced, not someone known,
+            continue  # but "a vice mayor of Fuzhou" holds office all the same
+        if indefinite and key in ROLES_AFTER and key not in STORY_ROLES:
+            return "", ""
         if n == 0 and fold(word) in _DEFINITE:
             continue
         if key in _STOP:
             return "", ""
+        if indefinite and key not in STORY_ROLES:
+            continue
         if key in ROLES_AFTER:
             if _RIGHTS.match(" ".join(words[n + 1 :])):
                 return "", ""  # a human-rights defender

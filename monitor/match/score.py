@@ -22,13 +22,13 @@ below the alert line, and it supports nothing.
 
 from __future__ import annotations
 
-from .beside import EVENT, STORY_ROLES, namesake_sign, sign_for
+from .beside import EVENT, STORY_ROLES, namesake_sign, place_sign, sign_for
 from .classify import Verdict, neighbour
 from .index import Watchlist
 from .lookup import SHORT
 from .names import COMMON_NAMES, NOT_NAMES, TITLES
 from .nearby import KeyIndex, phrases_near
-from .normalize import GLUE_BREAK, Token
+from .normalize import GLUE_BREAK, Token, fold
 from .runs import Hit
 from .topic import story_tie
 from .verify import Candidate, is_unambiguous
@@ -112,7 +112,10 @@ def mark_namesakes(candidates: list[Candidate], watchlist: Watchlist, text: str)
     own: dict[int, frozenset[str]] = {}
     ties: dict[tuple[int, int], str] = {}
     for c in candidates:
-        if c.verdict.rejected or is_unambiguous(c.verdict, watchlist.names[c.name_index]):
+        if c.verdict.rejected:
+            continue
+        if is_unambiguous(c.verdict, watchlist.names[c.name_index]):
+            c.namesake = place_sign(text, c.start, c.end)  # a street is a street, whatever the name
             continue
         found = seen.get((c.start, c.end))
         if found is None:
@@ -127,7 +130,7 @@ def mark_namesakes(candidates: list[Candidate], watchlist: Watchlist, text: str)
             # A rare name that won something is likely the person; a name thousands share
             # is one of the thousands (rule namesake-sign: an event).
             c.namesake = ""
-        if c.namesake and not found[0] and found[2] not in STORY_ROLES:
+        if c.namesake and not found[0] and found[2] not in STORY_ROLES:  # FEAT and EVENT are overruled too
             # Only a role says namesake; the story of a detention around the name says it
             # is the watched person, who may well be an actor or a barber (rule story-tie).
             span = (c.start, c.end)
@@ -135,6 +138,25 @@ def mark_namesakes(candidates: list[Candidate], watchlist: Watchlist, text: str)
                 ties[span] = story_tie(text, c.start, c.end)
             if ties[span]:
                 c.tie, c.namesake = ties[span], ""
+    repeat_namesakes(candidates, lambda c: frozenset(fold(w) for w in text[c.start : c.end].split()))
+
+
+def repeat_namesakes(candidates: list[Candidate], tokens_of) -> None:
+    """The same words again later in the text name the same namesake ("O deputado Thiago
+    Bezerra ... Thiago Bezerra disse"): a later candidate of the person whose words are
+    all in an earlier namesake's, and no more of them, is that namesake (rule
+    namesake-sign, repeated)."""
+    marked = [(c.start, c.person, tokens_of(c), c.namesake) for c in candidates if c.namesake]
+    if not marked:
+        return
+    for c in candidates:
+        if c.namesake or c.verdict.rejected:
+            continue
+        words = tokens_of(c)
+        for start, person, earlier, why in marked:
+            if person == c.person and start < c.start and words <= earlier:
+                c.namesake = f"the same name as the namesake before ({why})"
+                break
 
 
 def opens_backrefs(c: Candidate) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .namedata import is_given
 from .normalize import fold
 
 _SPLIT_ABD = re.compile(r"^(abd)(el|al|ul|ol|ur|er|ar|u|e)?([a-z]{3,})$")
@@ -128,6 +129,12 @@ _SILENT_H = re.compile(r"(?<=[^cskzpg])h")
 def _spelling_key(key: str) -> str:
     if key.startswith("ye"):
         key = key[1:]  # "Yevgeny" / "Evgeniy", "Yelena" / "Elena"
+    if key.startswith("dimitr"):
+        key = "d" + key[2:]  # "Dimitri" / "Dmitri"
+    if len(key) >= 6 and key.endswith("ine") and key[-4] not in "aeiou" and not is_given(key):
+        # French writes Russian -in as -ine ("Voronine" / "Voronin", "Poutine"); a given
+        # name in -ine is a name of its own ("Martine" is not Martin).
+        key = key[:-1]
     rest = _Y_AFTER_VOWEL.sub("i", _Y_BEFORE_E.sub("", key[1:]))
     rest = _PATRONYMIC_EV.sub("ev", rest)
     rest = _YA.sub("ia", _FINAL_I.sub("i", rest))
@@ -137,9 +144,12 @@ def _spelling_key(key: str) -> str:
 
 def same_spelling(a: str, b: str) -> bool:
     """Two folded words of 5+ letters are one name spelled two ways (not a typo); the first
-    letter must agree (the key keeps it), so "Vásquez" is never "Básquez"."""
-    if a == b or min(len(a), len(b)) < 5:
+    letter must agree (the key keeps it), so "Vásquez" is never "Básquez". A silent h
+    counts from 4 letters ("Jhon" / "John")."""
+    if a == b or min(len(a), len(b)) < 4:
         return False
+    if min(len(a), len(b)) < 5:
+        return a[0] == b[0] and _SILENT_H.sub("", a) == _SILENT_H.sub("", b)
     key = _spelling_key(a)
     return key == _spelling_key(b)  # the first letters are compared as written, after "ye" -> "e"
 
