@@ -1,6 +1,6 @@
 """Precision, recall and F1 of the name matcher per set and per variant class.
 
-Usage: python benchmarks/match_quality.py [--set base|dev|heldout|heldout2|heldout3|heldout4|heldout5|all]
+Usage: python benchmarks/match_quality.py [--set base|dev|heldout|heldout2|heldout3|heldout4|heldout5|heldout6|all]
        [--min-score N] [--errors]
 
 Sets (tests/files/matching/):
@@ -12,6 +12,8 @@ Sets (tests/files/matching/):
 - heldout4: people_heldout4.json, heldout4.jsonl (160 cases, 22 other people, written and committed
   before the round of rules it measures)
 - heldout5: people_heldout5.json, heldout5.jsonl (120 cases, 20 other people, written and committed
+  before the round of rules it measures)
+- heldout6: people_heldout6.json, heldout6.jsonl (150 cases, 29 other people, written and committed
   before the round of rules it measures)
 
 A case counts per person: a watched person found in the text is a true positive if the
@@ -39,6 +41,7 @@ SETS = {
     "heldout3": (("people_heldout3.json",), ("heldout3.jsonl",)),
     "heldout4": (("people_heldout4.json",), ("heldout4.jsonl",)),
     "heldout5": (("people_heldout5.json",), ("heldout5.jsonl",)),
+    "heldout6": (("people_heldout6.json",), ("heldout6.jsonl",)),
 }
 
 

@@ -111,3 +111,88 @@ def test_russian_y_and_i_after_a_vowel_are_one_spelling() -> None:
 def test_a_glued_arabic_article_weighs_nothing_in_frequent_names() -> None:
     # frequent-names: "Elidrissi" is as frequent as "Idrissi".
     assert frequent("elidrissi", False) and frequent("idrissi", False)
+
+
+def test_an_arabic_name_spelled_with_other_vowels_is_no_typo() -> None:
+    # arabic-vowels: "Rashedi" and "Rashidi" are two romanizations of one name.
+    from monitor.match.translit import vowel_variant
+
+    assert vowel_variant("rashedi", "rashidi") and vowel_variant("mohamed", "muhammad")
+    assert not vowel_variant("rashed", "rashidi")
+    nabil = Person("Nabil Karim Al-Rashidi", context=("Yemen",))
+    watchlist = compile_watchlist([nabil, PEDRO])
+    text = "Nabil Al Rashedi, who fled Yemen in 2019, was held at Otay Mesa."
+    found = [(m.matched, m.score) for m in find_mentions(text, watchlist)]
+    assert found == [("Nabil Al Rashedi", 90)]
+    assert any("arabic-vowels" in line for line in explain(text, watchlist, nabil.name))
+    # Only for Arabic names: a vowel slip in a Spanish name is still a typo.
+    # (95 for given name + first surname, less half of a 5-point edit: a context word is near.)
+    assert [m.score for m in find_mentions("Pedro Castiño Roca, de Girona, habló.", watchlist)] == [93]
+
+
+def test_every_given_name_and_the_last_surname_outside_spanish_text() -> None:
+    # every-given-name: "Rodrigo Neves Barbosa" has one given name; use a two-given-name person.
+    joao = Person("João Pedro Neves Barbosa", context=("Revere",))
+    watchlist = compile_watchlist([joao])
+
+    def found(text: str) -> list[tuple[str, int]]:
+        return [(m.matched, m.score) for m in find_mentions(text, watchlist)]
+
+    text = "João Pedro Barbosa, a Revere mechanic, was detained on Tuesday."
+    assert found(text) == [("João Pedro Barbosa", 90)]
+    assert any("every-given-name" in line for line in explain(text, watchlist, joao.name))
+    french = "João Pedro Barbosa, mécanicien à Revere, a été arrêté mardi par les agents."
+    assert found(french) == [("João Pedro Barbosa", 90)]
+    # In Spanish text the maternal surname alone is another family's: stored for review.
+    assert found("João Pedro Barbosa, mecánico de Revere, fue detenido el martes.") == [("João Pedro Barbosa", 85)]
+    # One given name is not enough, and nor is no context word.
+    assert found("João Barbosa, a Revere mechanic, was detained on Tuesday.") == [("João Barbosa", 85)]
+    assert found("João Pedro Barbosa, a mechanic, was detained on Tuesday.") == []
+
+
+def test_a_silent_h_is_a_spelling_variant() -> None:
+    # spelling-variant: "Jhonatan" and "Jonathan" are one name; "Jonathan" is a common
+    # name, so as a typo (two edits) it was never looked at.
+    from monitor.match.translit import same_spelling
+
+    assert same_spelling("jhonatan", "jonathan") and same_spelling("thiago", "tiago")
+    assert not same_spelling("sanchez", "sancez") and not same_spelling("hernandez", "ernandez")
+    jhonatan = Person("Jhonatan Alexis Mendoza Pirela", context=("CECOT",))
+    watchlist = compile_watchlist([jhonatan])
+    found = [(m.matched, m.score) for m in find_mentions("Jonathan Mendoza Pirela fue deportado.", watchlist)]
+    assert found == [("Jonathan Mendoza Pirela", 95)]
+
+
+def test_two_given_names_joined_by_a_conjunction_share_the_surnames() -> None:
+    # shared-surnames: "Carlos y Luis Ruiz Tovar" names Carlos Ruiz Tovar too.
+    carlos = Person("Carlos Eduardo Ruiz Tovar", context=("CECOT",))
+    luis = Person("Luis Ruiz Tovar")
+    watchlist = compile_watchlist([carlos, luis])
+
+    def found(text: str) -> list[tuple[str, str]]:
+        return [(m.person.name, m.matched) for m in find_mentions(text, watchlist) if m.score >= ALERT]
+
+    text = "Los hermanos Carlos y Luis Ruiz Tovar fueron enviados al CECOT."
+    assert found(text) == [(carlos.name, "Carlos y Luis Ruiz Tovar"), (luis.name, "Luis Ruiz Tovar")]
+    assert any("shared-surnames" in line for line in explain(text, watchlist, carlos.name))
+    assert found("Carlos and Luis Ruiz Tovar were detained in Texas.")[0] == (carlos.name, "Carlos and Luis Ruiz Tovar")
+    # Another first name before the conjunction is not Carlos.
+    assert found("Pedro y Luis Ruiz Tovar fueron detenidos.") == [(luis.name, "Luis Ruiz Tovar")]
+
+
+def test_abbreviations_french_russian_and_short_silent_h() -> None:
+    # abbreviation: "St-Fleur" is Saint-Fleur; spelling-variant: "Voronine" / "Voronin",
+    # "Dimitri" / "Dmitri", "Jhon" / "John"; a given name in -ine is its own name.
+    from monitor.match.translit import same_spelling
+
+    assert same_spelling("voronine", "voronin") and same_spelling("dimitri", "dmitri")
+    assert same_spelling("jhon", "john") and not same_spelling("martine", "martin")
+    people = [Person("Marc-Olivier Saint-Aimé", context=("Miami",)), Person("Dmitri Orekhin", context=("Otay Mesa",)),
+              Person("Jhon Freiner Cuesta", context=("Krome",))]
+    watchlist = compile_watchlist(people)
+    for text, matched in (
+        ("Marc-Olivier St-Aimé, renvoyé de Miami, est arrivé à Port-au-Prince.", "Marc-Olivier St-Aimé"),
+        ("Dimitri Orekhine attend à Otay Mesa une réponse à sa demande d'asile.", "Dimitri Orekhine"),
+        ("John Freiner Cuesta was held at Krome for a month.", "John Freiner Cuesta"),
+    ):
+        assert [(m.matched, m.score >= ALERT) for m in find_mentions(text, watchlist)] == [(matched, True)], text

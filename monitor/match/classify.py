@@ -16,7 +16,7 @@ Hernández Romero") is rejected: that is how namesakes are written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from .forms import NameModel
@@ -25,7 +25,7 @@ from .namedata import frequent, known, ordinary
 from .names import COMMON_NAMES, NOT_NAMES, PARTICLES, SUFFIXES, TITLES
 from .normalize import GLUE_BREAK, GLUE_PUNCT, GLUE_SPACE, Token
 from .runs import Hit
-from .translit import is_russian
+from .translit import is_arabic, is_russian, vowel_variant
 
 ARTICLES = frozenset({"al", "el", "ul"})
 
@@ -46,12 +46,25 @@ class Verdict:
     unsupported: int | None = None
 
 
-def classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool = False) -> Verdict:
+def classify(
+    hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool = False,
+    spanish: bool = False,
+) -> Verdict:
     """Name the form a run spells and how much it proves on its own.
 
-    `portuguese`: the article is in Portuguese, where people go by their last surname.
+    `portuguese`: the article is in Portuguese, where people go by their last surname;
+    `spanish`: in Spanish, where the maternal surname alone is another family's name.
     """
-    verdict = _classify(hits, order, name, tokens, portuguese)
+    vowels = []
+    if any(h.edits for h in hits) and is_arabic([p.key for p in name.parts]):
+        for k, h in enumerate(hits):
+            text_key, name_key = tokens[h.token].key, name.parts[h.part].key
+            if h.edits and vowel_variant(text_key, name_key):
+                hits = [*hits[:k], replace(h, edits=0), *hits[k + 1 :]]
+                vowels.append(f"{text_key!r} for {name_key!r}")
+    verdict = _classify(hits, order, name, tokens, portuguese, spanish)
+    if vowels:
+        verdict.reasons.append(f"other vowels of an Arabic name, no typo (arabic-vowels): {', '.join(vowels)}")
     variants = [
         f"{tokens[h.token].key!r} for {name.parts[h.part].key!r}"
         for h in hits if not h.edits and not h.initial and tokens[h.token].key != name.parts[h.part].key
@@ -85,7 +98,9 @@ def hyphenated_surname(hits: list[Hit], parts: tuple, tokens: list[Token]) -> st
     return ""
 
 
-def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool) -> Verdict:
+def _classify(
+    hits: list[Hit], order: str, name: NameModel, tokens: list[Token], portuguese: bool, spanish: bool
+) -> Verdict:
     parts = name.parts
     covered = {h.part: h for h in hits}
     edits = sum(h.edits for h in hits)
@@ -190,6 +205,15 @@ def _classify(hits: list[Hit], order: str, name: NameModel, tokens: list[Token],
             # alerts, as a frequent given name + surname does (rule portuguese-surname).
             return Verdict("short", False, 75, edits,
                            ["first given name + last surname, in a Portuguese article (portuguese-surname)"],
+                           with_context=90)
+        every_given = len(given) >= 2 and all(g in covered and not covered[g].initial for g in given)
+        if every_given and not spanish and max(s_units) in s_covered and order == "normal":
+            # "Luís Miguel Rocha" for Luís Miguel Branco Rocha, in an English article: every
+            # given name spelled out and the last surname, as Portuguese names are written
+            # outside Spanish, is as good as a frequent given name + surname (rule
+            # every-given-name); in Spanish text the maternal surname alone is another family.
+            return Verdict("short", False, 75, edits,
+                           ["every given name + last surname, outside a Spanish article (every-given-name)"],
                            with_context=90)
         return Verdict("short", False, 75, edits, ["first given name + maternal surname only"])
     if covered.get(g1) and s_covered == s_units and len(s_units) >= 2:

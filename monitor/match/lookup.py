@@ -19,6 +19,10 @@ MAX_TYPO_TOKEN = 40
 # pasted blob of random words would cost seconds. Past it only exact name words count.
 MAX_TYPO_LOOKUPS = 2_000
 _HAS_DIGIT = re.compile(r"\d")
+# Abbreviations of name words the press uses ("Jean-Robert St-Fleur", "Ma. Sta. Cruz"):
+# read as the whole word, no edit.
+ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sta": "santa", "sto": "santo", "fco": "francisco",
+                 "gpe": "guadalupe", "jhr": "jhonny"}
 # How far a candidate pair may reach over particles and initials: "María de la Cruz",
 # "Andry J. Hernández".
 _MAX_SKIP = 3
@@ -97,6 +101,9 @@ def resolve(tokens: list[Token], watchlist: Watchlist) -> list[dict[int, int] | 
     out: list[dict[int, int] | None] = []
     for token in tokens:
         vid = vocab.get(token.key)
+        if vid is None and token.key in ABBREVIATIONS:
+            # "St-Fleur" for Saint-Fleur, "Sta." for Santa (rule abbreviation).
+            vid = vocab.get(ABBREVIATIONS[token.key])
         found = None if vid is None else {vid: 0}
         # A watched token may still be a typo of another watched token (in a big
         # watchlist most spellings are somebody's name), so known tokens are looked up too.

@@ -17,6 +17,7 @@ from .index import Watchlist
 from .namedata import is_given, known
 from .names import COMMON_GIVEN, COMMON_NAMES, NOT_NAMES, TITLES
 from .normalize import GLUE_BREAK, GLUE_SPACE, Token
+from .score import opens_backrefs
 from .verify import Candidate, is_unambiguous
 
 
@@ -149,7 +150,7 @@ def claim(
         return
     strong: dict[int, list[int]] = {}
     for c in candidates:
-        if c.accepted and c.verdict.strong:
+        if opens_backrefs(c):
             strong.setdefault(c.person, []).append(c.start)
     # Runs by word, latest first, so each candidate walks back only over runs sharing
     # its words and stops at the first fitting one: a page with thousands of names

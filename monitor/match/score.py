@@ -22,14 +22,15 @@ below the alert line, and it supports nothing.
 
 from __future__ import annotations
 
-from .beside import namesake_sign, sign_for
+from .beside import EVENT, STORY_ROLES, namesake_sign, place_sign, sign_for
 from .classify import Verdict, neighbour
 from .index import Watchlist
 from .lookup import SHORT
 from .names import COMMON_NAMES, NOT_NAMES, TITLES
 from .nearby import KeyIndex, phrases_near
-from .normalize import GLUE_BREAK, Token
+from .normalize import GLUE_BREAK, Token, fold
 from .runs import Hit
+from .topic import story_tie
 from .verify import Candidate, is_unambiguous
 
 STRONG_SUPPORTED = 92
@@ -98,6 +99,8 @@ def decide(
             c.reasons.append(
                 f"weak form with no support (no strong mention, no context word): {c.score}, not reported"
             )
+        if c.tie:
+            c.reasons.append(f"story-tie: {c.tie!r} in the paragraph outweighs the role beside the name")
         if c.namesake and c.accepted and c.score > NAMESAKE_SIGN:
             c.score = NAMESAKE_SIGN
             c.reasons.append(f"namesake-sign: {c.namesake}; {c.score}, stored below the alert line")
@@ -107,8 +110,12 @@ def mark_namesakes(candidates: list[Candidate], watchlist: Watchlist, text: str)
     """Set `namesake` on each candidate whose neighbouring words make it someone else."""
     seen: dict[tuple[int, int], tuple[str, str, str]] = {}  # per span: many people share one
     own: dict[int, frozenset[str]] = {}
+    ties: dict[tuple[int, int], str] = {}
     for c in candidates:
-        if c.verdict.rejected or is_unambiguous(c.verdict, watchlist.names[c.name_index]):
+        if c.verdict.rejected:
+            continue
+        if is_unambiguous(c.verdict, watchlist.names[c.name_index]):
+            c.namesake = place_sign(text, c.start, c.end)  # a street is a street, whatever the name
             continue
         found = seen.get((c.start, c.end))
         if found is None:
@@ -119,6 +126,44 @@ def mark_namesakes(candidates: list[Candidate], watchlist: Watchlist, text: str)
         if words is None:
             words = own[c.person] = frozenset(k for p in watchlist.context[c.person] for k in p.keys)
         c.namesake = sign_for(found, words)
+        if found[2] == EVENT and c.verdict.strong:
+            # A rare name that won something is likely the person; a name thousands share
+            # is one of the thousands (rule namesake-sign: an event).
+            c.namesake = ""
+        if c.namesake and not found[0] and found[2] not in STORY_ROLES:  # FEAT and EVENT are overruled too
+            # Only a role says namesake; the story of a detention around the name says it
+            # is the watched person, who may well be an actor or a barber (rule story-tie).
+            span = (c.start, c.end)
+            if span not in ties:
+                ties[span] = story_tie(text, c.start, c.end)
+            if ties[span]:
+                c.tie, c.namesake = ties[span], ""
+    repeat_namesakes(candidates, lambda c: frozenset(fold(w) for w in text[c.start : c.end].split()))
+
+
+def repeat_namesakes(candidates: list[Candidate], tokens_of) -> None:
+    """The same words again later in the text name the same namesake ("O deputado Thiago
+    Bezerra ... Thiago Bezerra disse"): a later candidate of the person whose words are
+    all in an earlier namesake's, and no more of them, is that namesake (rule
+    namesake-sign, repeated)."""
+    marked = [(c.start, c.person, tokens_of(c), c.namesake) for c in candidates if c.namesake]
+    if not marked:
+        return
+    for c in candidates:
+        if c.namesake or c.verdict.rejected:
+            continue
+        words = tokens_of(c)
+        for start, person, earlier, why in marked:
+            if person == c.person and start < c.start and words <= earlier:
+                c.namesake = f"the same name as the namesake before ({why})"
+                break
+
+
+def opens_backrefs(c: Candidate) -> bool:
+    """A mention later lone surnames may point back to: a strong form, or any form that
+    alerts ("Nadia Ouedraogo" with a context word, 90; then "Mme Ouedraogo a fait appel")
+    (rule alert-antecedent). A namesake sign opens none, nor does a back-reference."""
+    return c.accepted and not c.namesake and (c.verdict.strong or (c.score >= BACKREF and c.form != "backref"))
 
 
 def backrefs(
@@ -130,7 +175,7 @@ def backrefs(
     """Lone surnames (or distinctive first names) after a strong mention of the same person."""
     first_strong: dict[int, int] = {}
     for c in accepted:
-        if c.verdict.strong and not c.namesake:
+        if opens_backrefs(c):
             first_strong[c.person] = min(c.start, first_strong.get(c.person, c.start))
     if not first_strong:
         return []
@@ -199,6 +244,8 @@ def resolve_overlaps(candidates: list[Candidate]) -> list[Candidate]:
         clash = False
         for k in kept:
             if k.start < c.end and c.start < k.end:
+                if k.person != c.person and (k.shared or c.shared):
+                    continue  # "Carlos y Luis Ruiz Tovar": both brothers (rule shared-surnames)
                 same_rank = (k.length, k.score, k.start, k.end) == (c.length, c.score, c.start, c.end)
                 if k.person == c.person or not same_rank:
                     clash = True

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .namedata import is_given
 from .normalize import fold
 
 _SPLIT_ABD = re.compile(r"^(abd)(el|al|ul|ol|ur|er|ar|u|e)?([a-z]{3,})$")
@@ -119,23 +120,36 @@ _FINAL_I = re.compile(r"(?:iy|ii|yi|y)$")
 _YA = re.compile(r"(?<=[^aeiou])ya$")
 _ALIKE = str.maketrans({"z": "s", "v": "b"})
 _DOUBLE = re.compile(r"([a-z])\1+")
+# A silent "h" after the first letter, except in ch, sh, kh, zh, ph, gh: "Jhonatan" /
+# "Jonathan", "Yohan" / "Yoan", "Thiago" / "Tiago".
+_SILENT_H = re.compile(r"(?<=[^cskzpg])h")
 
 
 @lru_cache(maxsize=100_000)
 def _spelling_key(key: str) -> str:
     if key.startswith("ye"):
         key = key[1:]  # "Yevgeny" / "Evgeniy", "Yelena" / "Elena"
+    if key.startswith("dimitr"):
+        key = "d" + key[2:]  # "Dimitri" / "Dmitri"
+    if len(key) >= 6 and key.endswith("ine") and key[-4] not in "aeiou" and not is_given(key):
+        # French writes Russian -in as -ine ("Voronine" / "Voronin", "Poutine"); a given
+        # name in -ine is a name of its own ("Martine" is not Martin).
+        key = key[:-1]
     rest = _Y_AFTER_VOWEL.sub("i", _Y_BEFORE_E.sub("", key[1:]))
     rest = _PATRONYMIC_EV.sub("ev", rest)
     rest = _YA.sub("ia", _FINAL_I.sub("i", rest))
+    rest = _SILENT_H.sub("", key[0] + rest)[1:]
     return _DOUBLE.sub(r"\1", key[0] + rest.translate(_ALIKE))
 
 
 def same_spelling(a: str, b: str) -> bool:
     """Two folded words of 5+ letters are one name spelled two ways (not a typo); the first
-    letter must agree (the key keeps it), so "Vásquez" is never "Básquez"."""
-    if a == b or min(len(a), len(b)) < 5:
+    letter must agree (the key keeps it), so "Vásquez" is never "Básquez". A silent h
+    counts from 4 letters ("Jhon" / "John")."""
+    if a == b or min(len(a), len(b)) < 4:
         return False
+    if min(len(a), len(b)) < 5:
+        return a[0] == b[0] and _SILENT_H.sub("", a) == _SILENT_H.sub("", b)
     key = _spelling_key(a)
     return key == _spelling_key(b)  # the first letters are compared as written, after "ye" -> "e"
 
@@ -154,3 +168,23 @@ def spellings(key: str) -> list[str]:
     if len(base) >= 5:
         forms |= {f.replace("ey", "ei") for f in list(forms)}
     return sorted(forms)
+
+
+_VOWELS = re.compile(r"[aeiouy]+")
+
+
+def is_arabic(keys: list[str]) -> bool:
+    """A watched name looks Arabic: an article ("al", "el") or an "Abd" name among its words."""
+    return any(k in _ARTICLE or is_abd(k) or abd_rest(k) is not None for k in keys)
+
+
+def vowel_variant(text_key: str, name_key: str) -> bool:
+    """Two spellings of one Arabic name that differ only in their vowels ("Hashemi" /
+    "Hashimi", "Mohamed" / "Muhammad", "Youssef" / "Yusuf"): Arabic script writes short
+    vowels rarely, so each romanization picks its own (rule arabic-vowels). The first
+    letter, the consonants in order (doubled or not) and the number of vowel groups agree."""
+    if text_key[0] != name_key[0] or min(len(text_key), len(name_key)) < 4:
+        return False
+    a, b = _DOUBLE.sub(r"\1", text_key.replace("ou", "u")), _DOUBLE.sub(r"\1", name_key.replace("ou", "u"))
+    return (_VOWELS.sub("", a) == _VOWELS.sub("", b)
+            and len(_VOWELS.findall(a)) == len(_VOWELS.findall(b)))

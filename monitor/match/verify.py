@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from .classify import Verdict, classify, conflict
 from .forms import NameModel
 from .index import Watchlist
-from .language import is_portuguese
+from .language import is_portuguese, maybe_spanish
 from .lookup import candidates
-from .normalize import Token
+from .normalize import GLUE_SPACE, Token
 from .runs import Hit, best_run, grow
 
 
@@ -35,6 +35,8 @@ class Candidate:
     context: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     namesake: str = ""  # why the words beside it make it someone else (rule namesake-sign)
+    tie: str = ""  # the detention or deportation word that overruled a role sign (rule story-tie)
+    shared: bool = False  # surnames shared with the next given name (rule shared-surnames)
 
     @property
     def form(self) -> str:
@@ -52,6 +54,7 @@ def verify(
     seen: set[tuple[int, tuple[int, ...]]] = set()
     out: list[Candidate] = one_word_aliases(tokens, watchlist)
     portuguese: bool | None = None  # asked once per text, only if a candidate needs it
+    spanish = True
     for n_index, i, _j in candidates(tokens, ids, watchlist):
         name = watchlist.names[n_index]
         hits = grow(tokens, ids, name, watchlist.vocab, i)
@@ -64,9 +67,15 @@ def verify(
             continue
         seen.add(key)
         if portuguese is None:
-            portuguese = is_portuguese(tokens)
-        verdict = classify(run, order, name, tokens, portuguese)
+            portuguese, spanish = is_portuguese(tokens), maybe_spanish(tokens)
+        verdict = classify(run, order, name, tokens, portuguese, spanish)
         why = None if verdict.rejected else conflict(run, order, name, tokens, watchlist.vocab)
+        shared = shared_surnames(run, name, tokens) if why and why.startswith("preceded by") else None
+        if shared is not None:
+            run, order = shared, "normal"
+            verdict = classify(run, order, name, tokens, portuguese, spanish)
+            verdict.reasons.append(f"{why}, joined by a conjunction to the first given name (shared-surnames)")
+            why = None if verdict.rejected else conflict(run, order, name, tokens, watchlist.vocab)
         if why:
             # A longer name ("Jean-Marc Obiang Nguema") outweighs even a distinctive name
             # of two units: only three units or more are kept (rule longer-name).
@@ -75,8 +84,26 @@ def verify(
             verdict.reasons.append(why + ("; kept: full, distinctive name" if long_full else ""))
             verdict.rejected = not long_full
         start, end = tokens[run[0].token].start, tokens[run[-1].token].end
-        out.append(Candidate(n_index, name.person, run, start, end, verdict))
+        out.append(Candidate(n_index, name.person, run, start, end, verdict, shared=shared is not None))
     return out
+
+
+_AND = frozenset({"y", "and", "e", "et"})
+
+
+def shared_surnames(run: list[Hit], name: NameModel, tokens: list[Token]) -> list[Hit] | None:
+    """"Los hermanos Carlos y Luis Ruiz Tovar": the surnames after "Luis" are Carlos's
+    too. The run of surnames, with the watched first given name written two words before
+    the other given name and a conjunction between, or None (rule shared-surnames)."""
+    first = run[0].token
+    if first < 3 or any(name.parts[h.part].role != "s" for h in run) or not name.given:
+        return None
+    g1, conj, other = tokens[first - 3], tokens[first - 2], tokens[first - 1]
+    spaced = all(t.glue == GLUE_SPACE for t in (conj, other, tokens[first]))
+    if not (spaced and conj.key in _AND and other.cap and g1.cap and g1.key == name.given[0].key):
+        return None
+    g1_part = next(k for k, p in enumerate(name.parts) if p.role == "g")
+    return [Hit(first - 3, g1_part, 0), *run]
 
 
 def one_word_aliases(tokens: list[Token], watchlist: Watchlist) -> list[Candidate]:
