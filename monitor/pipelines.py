@@ -17,6 +17,7 @@ from .archive.changes import needs_text, store_check
 from .archive.store import Batch, Saved
 from .extract import build_article
 from .items import Article, Mention, Page, Recheck
+from .match import Watchlist
 from .match.article import article_mentions
 from .run import RunExtension
 from .urls import url_key
@@ -132,6 +133,9 @@ class MatchPipeline(_Stage):
     def open_spider(self) -> None:
         # The same worker processes as extraction: they hold the watchlist already.
         self.pool: ExtractionPool = self.crawler.get_item_pipeline(ExtractPipeline).pool
+        # A watchlist too big for the workers is compiled here, once, before the first page;
+        # a small one never in this process (RunExtension.watchlist is built on first use).
+        self.watchlist: Watchlist | None = None if self.pool.matches_in_workers else self.run.watchlist
 
     async def process_item(self, item: Article | Recheck) -> Article | Recheck:
         if isinstance(item, Recheck):
@@ -149,9 +153,9 @@ class MatchPipeline(_Stage):
         return item
 
     async def mentions(self, title: str, text: str) -> list[Mention]:
-        if self.pool.matches_in_workers:
+        if self.watchlist is None:
             return await self.pool.match(title, text)
-        return article_mentions(title, text, self.run.watchlist)  # a big watchlist is compiled once, here
+        return article_mentions(title, text, self.watchlist)
 
 
 class StorePipeline(_Stage):

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TextIO
 
@@ -154,7 +155,6 @@ class RunExtension:
         self.crawler = crawler
         self.stats = crawler.stats
         self.config = config
-        self.watchlist: Watchlist = cached_watchlist(config.people, cache_path(config.database))
         self.sources: dict[str, SourceStats] = {}
         # Feeds, sitemaps and child sitemaps asked for this run: a sitemap index that lists
         # itself, or A -> B -> A, is asked once (the configured URLs bypass the dupefilter).
@@ -190,6 +190,15 @@ class RunExtension:
         if run is None:
             raise RuntimeError("RunExtension is not enabled (EXTENSIONS in monitor/settings.py)")
         return run
+
+    @cached_property
+    def watchlist(self) -> Watchlist:
+        """The compiled watchlist, built on first use: only when this process matches (MatchPipeline).
+
+        With matching in the extraction workers (a watchlist of up to 2,000 people) this
+        process never needs it, and the matcher's tables and name data stay out of it.
+        """
+        return cached_watchlist(self.config.people, cache_path(self.config.database))
 
     # -- what components report ---------------------------------------------------------
 

@@ -44,6 +44,9 @@ MONITOR_RETRY_BACKOFF = 1.0
 MONITOR_RETRY_BACKOFF_MAX = 60.0
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy >= 2.19 starts an HTTP server on localhost that runs Python code sent to it
+# (RemoteControl, on by default): a run has no use for it (see EXTENSIONS_BASE below).
+REMOTE_CONTROL_ENABLED = False
 
 # Only http and https are ever fetched: Scrapy's handlers for file://, data:, s3:// and
 # ftp:// are off, and the private-network guard refuses other schemes with a reason.
@@ -77,6 +80,17 @@ DUPEFILTER_CLASS = "monitor.dupefilter.StoredArticleDupeFilter"
 # The run (monitor/run.py): lock, run id, counts, per-source results. `scrapy crawl` takes
 # the archive's run lock like `monitor run` (which holds it itself, alert delivery included).
 EXTENSIONS = {"monitor.run.RunExtension": 0}
+
+
+def _without(base: dict, *names: str) -> dict:
+    return {path: order for path, order in base.items() if path.rsplit(".", 1)[-1] not in names}
+
+
+# Scrapy imports every component named in these, even one set to None or switched off by
+# its setting: the remote control's module (aiohttp) and the cookies middleware's
+# (tldextract, requests) would cost the main process ~13 MB for components it never runs.
+EXTENSIONS_BASE = _without(default_settings.EXTENSIONS_BASE, "RemoteControl")
+DOWNLOADER_MIDDLEWARES_BASE = _without(default_settings.DOWNLOADER_MIDDLEWARES_BASE, "CookiesMiddleware")
 
 # The order is the data flow: extract -> match -> store.
 ITEM_PIPELINES = {
