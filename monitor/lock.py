@@ -23,7 +23,7 @@ def run_lock(path: Path) -> Iterator[None]:
     flock is released by the kernel when the holder dies, so a SIGKILLed run leaves
     no stale lock behind: the next run simply takes it.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(path)
     handle = _open_lock_file(path)
     try:
         try:
@@ -51,6 +51,15 @@ def _holder(handle) -> str:
     minutes = int(max(0.0, time.time() - os.fstat(fd).st_mtime) // 60)
     held = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
     return f"pid {pid}, for {held}"
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # one of the folders on the way is a file
+        raise LockError(f"{path}: cannot create the lock file: {path.parent} is a file, not a folder") from None
+    except OSError as e:
+        raise LockError(f"{path}: cannot create the folder {path.parent}: {e.strerror or e}") from None
 
 
 def _open_lock_file(path: Path):

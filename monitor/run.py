@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 import time
 from collections import Counter
@@ -39,6 +40,8 @@ from .urls import url_key
 
 MAX_ERRORS_PER_SOURCE = 20
 STATS_PREFIX = "monitor/"
+# Crawler stats key (outside STATS_PREFIX: not a count) for the first write the archive refused.
+WRITE_ERROR_STAT = "monitor_archive_write_error"
 
 
 # -- the config of the crawl ------------------------------------------------------------
@@ -300,8 +303,16 @@ class RunExtension:
             self.progress.finish(self.counts())
         try:
             self._archive_close(complete)
+        except sqlite3.Error as e:
+            self._write_failed(e)
         finally:
             self.archive.close()
+
+    def _write_failed(self, error: sqlite3.Error) -> None:
+        """The archive refused a write (disk full, I/O error): keep the first such error for
+        the run's one-line failure (runner.py), instead of a traceback per write from Scrapy."""
+        if not self.stats.get_value(WRITE_ERROR_STAT):
+            self.stats.set_value(WRITE_ERROR_STAT, str(error))
 
     # -- the archive: every read and write of run bookkeeping ---------------------------
 
@@ -317,7 +328,10 @@ class RunExtension:
         self.stored_keys: set[str] = {key for (key,) in self.archive.db.execute("select url_key from articles")}
 
     def _archive_error(self, source: str, url: str, reason: str) -> None:
-        self.archive.record_error(self.run_id, source, url, reason)
+        try:
+            self.archive.record_error(self.run_id, source, url, reason)
+        except sqlite3.Error as e:  # still counted and in the summary; the run fails at its end
+            self._write_failed(e)
 
     def _archive_page_failure(self, url: str, source: str, reason: str) -> int:
         return page_failures.record_failure(self.archive.db, url, source, reason, self.config.crawl.page_attempts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from .archive.unalerted import explain, not_alerted
 from .config import Config
 from .errors import MonitorError
 from .lock import run_lock
-from .run import STATS_PREFIX, RunExtension, finish_run, open_run, source_errors
+from .run import STATS_PREFIX, WRITE_ERROR_STAT, RunExtension, finish_run, open_run, source_errors
 from .sources import describe_search_counts, search_counts
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def run_cycle(
                 status = "interrupted"
                 raise
             finally:
-                finish_run(archive, run_id, status)  # the same row a `scrapy crawl` leaves
+                _finish(archive, run_id, status)  # the same row a `scrapy crawl` leaves
             if deliver is not None and not summary.interrupted:  # a stopped run stops; the next delivers
                 summary.alerts = deliver(archive.db, config.alerts)
                 archive.db["runs"].update(run_id, getattr(summary.alerts, "run_counts", dict)())
@@ -113,6 +114,11 @@ def crawl(config: Config, run_id: int, archive: Archive, verbose: bool = False) 
     """Run the `monitor` spider over every source, in this process."""
     open_run(archive, run_id, config)
     crawler = run_monitor_spider(scrapy_settings(config, run_id, verbose), verbose)
+    if failed := crawler.stats.get_value(WRITE_ERROR_STAT):
+        raise MonitorError(
+            f"{config.database}: the archive could not be written ({failed}; is the disk full?). "
+            "What it holds is whole; the next run fetches what this one could not store."
+        )
     counts = monitor_counts(crawler)
     problems = source_problems(archive.db, run_id)
     queue_health_notices(archive.db, run_id, problems, config.alerts)  # once per episode, sent with the mentions
@@ -133,6 +139,16 @@ def crawl(config: Config, run_id: int, archive: Archive, verbose: bool = False) 
         interrupted=crawler.stats.get_value("finish_reason") != "finished",
     )
 
+
+
+def _finish(archive: Archive, run_id: int, status: str) -> None:
+    """Close the run's row; on a full disk that write fails too, and must not hide why the run failed."""
+    try:
+        finish_run(archive, run_id, status)
+    except sqlite3.Error:
+        if status != "error":
+            raise
+        # The row stays "running"; the next run's close_killed_runs marks it killed.
 
 
 def run_monitor_spider(settings: Settings, verbose: bool = False) -> Crawler:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-import feedparser
 import lxml.html
+
+from .feeds import parse_bytes
 
 FEED_TYPES = {"application/rss+xml": "RSS", "application/atom+xml": "Atom", "application/feed+json": "JSON"}
 _HTML = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body)", re.I | re.S)
@@ -51,7 +52,9 @@ def not_a_feed(body: bytes, url: str, problem: str) -> str:
 def not_a_sitemap(body: bytes | None) -> str:
     """Why a `[[sitemap]]` URL gave no sitemap, in words that say what to do."""
     if body:
-        parsed = feedparser.parse(body[:MAX_SNIFF])
+        # Never feedparser.parse(body): given bytes, it first opens them as a file path
+        # (a sitemap answering "/dev/zero" would be read until memory runs out).
+        parsed = parse_bytes(body[:MAX_SNIFF], "")
         version = parsed.get("version") or ""
         if parsed.entries and version:
             kind = "an Atom feed" if version.startswith("atom") else "an RSS feed"

@@ -37,6 +37,7 @@ _DUPLICATE_LOGGERS = (
     "scrapy.downloadermiddlewares.robotstxt",
     "scrapy.core.downloader.handlers.http11",
     "scrapy.core.downloader.handlers.http2",
+    "scrapy.downloadermiddlewares.httpcompression",
 )
 
 
@@ -295,6 +296,10 @@ def _reason(failure: Failure) -> str:
     if isinstance(error, IgnoreRequest):
         if "max redirections" in text:
             return "too many redirects (a redirect loop?)"
+        if cap := re.search(r"exceeded DOWNLOAD_MAXSIZE \((\d+) B\) during decompression", text):
+            # HttpCompressionMiddleware's words for a gzip/deflate/br body (a bomb) that unpacks past the cap
+            mb = int(cap.group(1)) / 1048576
+            return f"larger than the size cap of {mb:g} MB once decompressed (crawl.max_page_mb)"
         return "forbidden by robots.txt" if "robots.txt" in text else text or "skipped"
     if isinstance(error, DownloadTimeoutError):
         return f"timed out after {_timeout_of(failure, text)} s (crawl.timeout)"

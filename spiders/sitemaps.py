@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime, timezone
 
 from lxml import etree
@@ -38,7 +39,13 @@ class SitemapsSpider(SourceSpider):
         if self.not_modified(response):
             return
         source = response.meta["source"]
-        body = _sitemap_body(response)
+        max_size = response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
+        try:
+            body = _sitemap_body(response, max_size)
+        except ValueError:  # Scrapy's gunzip stopped at the cap: a gzip bomb or just too big
+            self.run.error(source, "sitemap", response.url,
+                           f"larger than the size cap of {max_size / 1048576:g} MB once gunzipped (crawl.max_page_mb)")
+            return
         sitemap = _read_sitemap(body) if body else None
         if sitemap is None:
             self.run.error(source, "sitemap", response.url, not_a_sitemap(body))
@@ -113,13 +120,17 @@ class SitemapsSpider(SourceSpider):
         return (datetime.now(timezone.utc) - when).days > max_age
 
 
-def _sitemap_body(response: Response) -> bytes | None:
-    """The XML of a sitemap response, gunzipped when it is gzip (whatever its name says)."""
+def _sitemap_body(response: Response, max_size: int) -> bytes | None:
+    """The XML of a sitemap response, gunzipped when it is gzip (whatever its name says).
+
+    Gunzipped at most to `max_size` bytes (crawl.max_page_mb, as for any body): past it
+    Scrapy's gunzip raises ValueError. None when the gzip data is broken.
+    """
     body = response.body
     if gzip_magic_number(response):
         try:
-            body = gunzip(body, max_size=response.meta.get("download_maxsize", 50 * 1024 * 1024))
-        except OSError:
+            body = gunzip(body, max_size=max_size)
+        except (OSError, EOFError, zlib.error):  # not gzip after all, cut short, or corrupt
             return None
     return body
 

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ..config import AlertSettings
+from ..errors import MonitorError
 from ..items import Article, Mention, Person
 from ..urls import canonical_url, url_key
 from . import queue, schema
@@ -42,19 +44,39 @@ class Saved:
 
 
 def open_database(path: str | os.PathLike) -> Database:
-    """Open (creating and migrating) the archive in WAL mode so Datasette can read during a run."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = Database(path)
+    """Open (creating and migrating) the archive in WAL mode so Datasette can read during a run.
+
+    A file that cannot be one (a folder, a corrupt or foreign file, a full disk) is a
+    MonitorError naming it: cron mail shows one line that says which file, not SQLite's
+    bare "file is not a database".
+    """
+    _make_folder(Path(path))
+    try:
+        db = Database(path)
+    except sqlite3.Error as e:
+        raise MonitorError(f"{path}: cannot open the archive: {e}") from e
     try:
         db.execute("PRAGMA busy_timeout = 30000")
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
         schema.migrate(db)
-    except BaseException:
+    except sqlite3.Error as e:
         db.close()  # a locked, read-only or corrupt file must not leave a connection open
+        raise MonitorError(f"{path}: cannot open the archive: {e}") from e
+    except BaseException:
+        db.close()
         raise
     return db
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise MonitorError(f"{path}: cannot create the archive: {path.parent} is a file, not a folder") from None
+    except OSError as e:
+        raise MonitorError(f"{path}: cannot create the archive's folder {path.parent}: {e.strerror or e}") from None
 
 
 class Archive:

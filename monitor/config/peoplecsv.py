@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..items import Person
 from .csvsafe import neutralise, restore
+from .files import MAX_PEOPLE_BYTES, TooLarge, read_capped
 
 COLUMNS = ("name", "aliases", "context", "exclude", "notes", "search", "min_score", "notify_email")
 
@@ -16,28 +17,30 @@ COLUMNS = ("name", "aliases", "context", "exclude", "notes", "search", "min_scor
 def load_people_csv(path: Path) -> list[Person]:
     """Read a watchlist CSV (a spreadsheet export): name, aliases, context, notes, ...
 
-    The file is read as a stream by the stdlib's csv reader, so a quoted cell may hold
-    line breaks, commas and doubled quotes. Lists are ";"-separated; in a file whose
-    columns are themselves separated by ";" (Excel in much of Europe and Latin America),
-    "," separates list items too: `CECOT, El Salvador` is two phrases.
+    The file is read by the stdlib's csv reader, so a quoted cell may hold line breaks,
+    commas and doubled quotes. Lists are ";"-separated; in a file whose columns are
+    themselves separated by ";" (Excel in much of Europe and Latin America), "," separates
+    list items too: `CECOT, El Salvador` is two phrases. At most MAX_PEOPLE_BYTES are read.
     """
+    try:
+        data = read_capped(path, MAX_PEOPLE_BYTES)
+    except (OSError, TooLarge) as e:
+        raise ConfigError(f"{path}: cannot read people file: {getattr(e, 'strerror', None) or e}") from None
     for encoding in ("utf-8-sig", "cp1252"):  # Excel: UTF-8 with a BOM, or cp1252 on Windows
         try:
-            return _read_people(path, encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        return _read_people(path, text)
     raise ConfigError(f"{path}: people file is neither UTF-8 nor Windows-1252 text")
 
 
-def _read_people(path: Path, encoding: str) -> list[Person]:
+def _read_people(path: Path, text: str) -> list[Person]:
+    stream = io.StringIO(text, newline="")  # newline="": csv handles line breaks in cells
+    delimiter = _delimiter(stream.readline())
+    stream.seek(0)
+    reader = csv.DictReader(stream, delimiter=delimiter)  # excel quoting: "" is a quote
     try:
-        stream = path.open(encoding=encoding, newline="")  # newline="": csv handles line breaks in cells
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read people file: {e.strerror or e}") from None
-    with stream:
-        delimiter = _delimiter(stream.readline())
-        stream.seek(0)
-        reader = csv.DictReader(stream, delimiter=delimiter)  # excel quoting: "" is a quote
         if not reader.fieldnames:
             return []
         columns = {(c or "").strip().lower(): c for c in reader.fieldnames}
@@ -45,6 +48,8 @@ def _read_people(path: Path, encoding: str) -> list[Person]:
             raise ConfigError(f"{path}:1: people file needs a 'name' column (found: {', '.join(reader.fieldnames)})")
         separators = ";," if delimiter == ";" else ";"
         return [person for row in reader if (person := _person(row, columns, separators, path, reader.line_num))]
+    except csv.Error as e:  # a cell over the csv module's 128 KB field limit, a stray quote at the end
+        raise ConfigError(f"{path}:{reader.line_num + 1}: {e}") from None
 
 
 def _person(row: dict, columns: dict[str, str], separators: str, path: Path, line: int) -> Person | None:

@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..items import Person
 from . import alert_keys
+from .files import MAX_CONFIG_BYTES, TooLarge, read_capped
 from .model import (
     SEARCH_SERVICES,
     AlertSettings,
@@ -64,10 +65,10 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     """Read and validate a monitor.toml (and the people CSV it names)."""
     path = resolve_config_path(path)
     try:
-        raw_text = path.read_text(encoding="utf-8")
+        raw_text = read_capped(path, MAX_CONFIG_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found (run `monitor init` to write one)") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, UnicodeDecodeError, TooLarge) as e:
         raise ConfigError(f"{path}: cannot read config: {e}") from None
     try:
         data = tomllib.loads(raw_text)
