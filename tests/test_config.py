@@ -61,6 +61,10 @@ webhook_url_env = "SLACK_WEBHOOK_URL"
         ('[[feed]]\nname = "x"\n', ":1: feed[0].url: is required"),
         ('\n\n[[person]]\nname = "A"\n[[person]]\nname = "B"\nalias = ["x"]\n', ":7: person[1].alias: unknown key"),
         ('[crawl]\ndelay = "fast"\n', ":2: crawl.delay: must be a number"),
+        ("[crawl]\ndelay = 1e300\n", ":2: crawl.delay: must be at most 3600, got 1e+300"),
+        ("[crawl]\ntimeout = 86400\n", ":2: crawl.timeout: must be at most 3600"),
+        ("[crawl]\nretries = 1000000\n", ":2: crawl.retries: must be at most 10"),
+        ('[[search]]\nservice = "gdelt"\ndelay = 1e9\n', ":3: search[0].delay: must be at most 3600"),
         ("[alerts]\nmin_score = 120\n", ":2: alerts.min_score: must be between 0 and 100"),
         ('[alerts.slack]\nwebhook_url = "https://hooks.slack.com/x"\n', "webhook_url: is a secret"),
         (

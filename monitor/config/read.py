@@ -41,6 +41,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+# A run is started by cron every 15-60 minutes and holds the lock while it runs: a wait
+# (a delay between requests, a timeout) longer than an hour, or more retries than this,
+# would keep every later run out, so it is a config error, not a silent stall.
+MAX_WAIT_SECONDS = 3600
+MAX_RETRIES = 10
+
 TOP_KEYS = {
     "database", "people_file", "person", "feed", "sitemap", "site", "search", "crawl", "alerts", "evidence", "serve",
     "archive", "cluster",
@@ -173,7 +179,7 @@ class _Reader(Checker):
             people=self.strings(data, "people", prefix, "search", index),
             every_hours=self.number(data, "every_hours", prefix, 6.0, "search", index),
             max_requests=self.number(data, "max_requests", prefix, None, "search", index, minimum=1, kind=int),
-            delay=self.number(data, "delay", prefix, None, "search", index),
+            delay=self.number(data, "delay", prefix, None, "search", index, maximum=MAX_WAIT_SECONDS),
         )
 
     def crawl(self, data: Any) -> CrawlSettings:
@@ -198,22 +204,23 @@ class _Reader(Checker):
         self.check_keys(data, keys, "crawl.", "crawl")
         d = CrawlSettings()
         return CrawlSettings(
-            delay=self.number(data, "delay", "crawl.", d.delay, "crawl"),
+            delay=self.number(data, "delay", "crawl.", d.delay, "crawl", maximum=MAX_WAIT_SECONDS),
             concurrent_per_domain=self.number(
                 data, "concurrent_per_domain", "crawl.", d.concurrent_per_domain, "crawl", minimum=1, kind=int
             ),
-            timeout=self.number(data, "timeout", "crawl.", d.timeout, "crawl", minimum=1),
+            timeout=self.number(data, "timeout", "crawl.", d.timeout, "crawl", minimum=1, maximum=MAX_WAIT_SECONDS),
             max_page_mb=self.number(data, "max_page_mb", "crawl.", d.max_page_mb, "crawl", minimum=0.01),
             user_agent=self.string(data, "user_agent", "crawl.", "crawl", default=d.user_agent),
             robots_txt=self.boolean(data, "robots_txt", "crawl.", d.robots_txt, "crawl"),
-            retries=self.number(data, "retries", "crawl.", d.retries, "crawl", kind=int),
+            retries=self.number(data, "retries", "crawl.", d.retries, "crawl", kind=int, maximum=MAX_RETRIES),
             full_fetch_hours=self.number(data, "full_fetch_hours", "crawl.", d.full_fetch_hours, "crawl"),
             max_age_days=self.number(data, "max_age_days", "crawl.", None, "crawl"),
             allow_private_networks=self.networks(data, "allow_private_networks", "crawl.", "crawl"),
             max_urls_per_source=self.number(
                 data, "max_urls_per_source", "crawl.", d.max_urls_per_source, "crawl", minimum=1, kind=int
             ),
-            extract_timeout=self.number(data, "extract_timeout", "crawl.", d.extract_timeout, "crawl", minimum=0.1),
+            extract_timeout=self.number(data, "extract_timeout", "crawl.", d.extract_timeout, "crawl", minimum=0.1,
+                                        maximum=MAX_WAIT_SECONDS),
             worker_memory_mb=self.number(
                 data, "worker_memory_mb", "crawl.", d.worker_memory_mb, "crawl", minimum=64, kind=int
             ),

@@ -76,7 +76,8 @@ class Checker:
             raise self.fail(f"{prefix}{key}", f"must be a non-empty string, got {value!r}", table, index)
         return value.strip()
 
-    def number(self, data: dict, key: str, prefix: str, default, table="", index=0, minimum=0, kind=float):
+    def number(self, data: dict, key: str, prefix: str, default, table="", index=0, minimum=0, kind=float,
+               maximum=None):
         value = data.get(key, default)
         if value is None:
             return None
@@ -88,6 +89,8 @@ class Checker:
             raise self.fail(f"{prefix}{key}", f"must be a whole number, got {value!r}", table, index)
         if value < minimum:
             raise self.fail(f"{prefix}{key}", f"must be at least {minimum}, got {value!r}", table, index)
+        if maximum is not None and value > maximum:
+            raise self.fail(f"{prefix}{key}", f"must be at most {maximum}, got {value!r}", table, index)
         return kind(value)
 
     def boolean(self, data: dict, key: str, prefix: str, default: bool, table="", index=0) -> bool:
