@@ -7,6 +7,8 @@ from hashlib import sha256
 from urllib.parse import urlsplit
 
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
 from monitor.feeds import FeedEntry, NotAFeed, parse_feed
 from monitor.netguard import is_http_url
@@ -26,13 +28,18 @@ class FeedsSpider(SourceSpider):
         for feed in self.run.config.feeds:
             yield self.source_request(feed.url, "feed", self.parse_feed, conditional=True, name=feed.name)
 
-    def parse_feed(self, response: Response):
-        yield from self.backlog_requests(response)
+    async def parse_feed(self, response: Response):
+        for request in self.backlog_requests(response):
+            yield request
         if self.not_modified(response):
             return
         source = response.meta["source"]
         try:
-            feed = parse_feed(response.body, response.url, _headers(response))
+            # In a thread: feedparser is pure Python, and a crafted feed (entries of deeply
+            # nested HTML) takes it seconds; on the event loop every download would wait.
+            feed = await maybe_deferred_to_future(
+                deferToThread(parse_feed, response.body, response.url, _headers(response))
+            )
         except NotAFeed as e:
             self.run.error(source, "feed", response.url, not_a_feed(response.body, response.url, str(e)))
             return
@@ -45,7 +52,8 @@ class FeedsSpider(SourceSpider):
         outlet = response.meta.get("name") or feed.title
         sites = {_site(response.url), _site(feed.link)} - {""}
         for entry in feed.entries:
-            yield from self.entry_requests(entry, source, outlet, sites)
+            for request in self.entry_requests(entry, source, outlet, sites):
+                yield request
 
     def entry_requests(self, entry: FeedEntry, source: str, outlet: str = "", sites: set[str] = frozenset()):
         if outlet and entry.outlet == "":

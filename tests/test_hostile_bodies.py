@@ -5,6 +5,7 @@ run exits 0, and the good sources beside them are stored."""
 from __future__ import annotations
 
 import gzip
+import time
 
 import pytest
 from badserver import monitor
@@ -93,3 +94,64 @@ def test_a_content_encoding_bomb_is_reported_as_over_the_size_cap(tmp_path, site
     assert f"{base}/good/1.html" in stored
     assert errors[f"{base}/{name}"] == "larger than the size cap of 1 MB once decompressed (crawl.max_page_mb)"
     assert "WARNING" not in result.stderr
+
+
+def slow_page(n: int):
+    """An article of 400 KB that takes about 1.5 s to arrive, well inside crawl.timeout. (Its
+    size matters: a body larger than one socket read is still being read when the loop wakes.)"""
+    body = good_page(n).replace("</body>", "<!-- " + "padding " * 50_000 + "--></body>").encode()
+    step = len(body) // 6 + 1
+
+    def handler(h) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        for i in range(0, len(body), step):
+            h.wfile.write(body[i:i + step])
+            h.wfile.flush()
+            time.sleep(0.25)
+
+    return handler
+
+
+def late(resource_body: str, pause: float):
+    def handler(h) -> None:
+        time.sleep(pause)
+        data = resource_body.encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "application/rss+xml")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    return handler
+
+
+def test_a_feed_that_takes_seconds_to_parse_does_not_stall_the_other_downloads(tmp_path, site):
+    """250,000 nested tags in an entry keep feedparser busy for seconds (about 9 here). While it
+    parsed on the event loop, the articles downloading beside it waited past crawl.timeout (3 s)
+    and were lost as "timed out"; parsed in a thread, they arrive in their 1.5 s."""
+    base = site.base
+    for n in range(1, 4):
+        site.routes[f"/slow/{n}.html"] = slow_page(n)
+    site.add("/good.xml", rss([{"title": f"Hearing {n}", "link": f"{base}/slow/{n}.html"} for n in range(1, 4)]),
+             "application/rss+xml")
+    depth = 250_000
+    nested = rss([{"title": "Nested", "link": f"{base}/nested.html",
+                   "description": "<div>" * depth + "x" + "</div>" * depth}])
+    # Served half a second late, so the slow articles are downloading when it is parsed.
+    site.routes["/nested.xml"] = late(nested, 0.5)
+    path = write_config(tmp_path, f'[[feed]]\nurl = "{base}/good.xml"\n[[feed]]\nurl = "{base}/nested.xml"\n',
+                        PEOPLE)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("timeout = 10\n", "timeout = 3\nconcurrent_per_domain = 4\n"), encoding="utf-8")
+
+    result = monitor("run", "--no-alerts", "-c", str(path), timeout=180)
+
+    db = Database(tmp_path / "mentions.db")
+    stored = {r["url"] for r in db.query("select url from articles")}
+    errors = {r["url"]: r["reason"] for r in db.query("select url, reason from fetch_errors")}
+    db.close()
+    assert result.returncode == 0, result.stderr
+    assert {f"{base}/slow/{n}.html" for n in range(1, 4)} <= stored, errors
